@@ -1,0 +1,200 @@
+/* The handle: the caller's connection, the quoted names and the last error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CONFIG_MIN_SIZE sizeof(techmv_config)
+
+void tmv_clear_error(techmv *h) {
+  h->errmsg[0] = '\0';
+  h->sqlstate[0] = '\0';
+}
+
+int tmv_fail(techmv *h, int rc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(h->errmsg, sizeof h->errmsg, fmt, ap);
+  va_end(ap);
+  h->sqlstate[0] = '\0';
+  return rc;
+}
+
+static void chomp(char *s) {
+  size_t n = strlen(s);
+  while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+    s[--n] = '\0';
+}
+
+int tmv_fail_result(techmv *h, const PGresult *res, const char *doing) {
+  if (res == NULL || PQstatus(h->conn) == CONNECTION_BAD) {
+    tmv_fail(h, TECHMV_ECONN, "%s: %s", doing, PQerrorMessage(h->conn));
+    chomp(h->errmsg);
+    return TECHMV_ECONN;
+  }
+  const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  tmv_fail(h, TECHMV_ESERVER, "%s: %s", doing, PQresultErrorMessage(res));
+  chomp(h->errmsg);
+  if (state != NULL)
+    snprintf(h->sqlstate, sizeof h->sqlstate, "%s", state);
+  return TECHMV_ESERVER;
+}
+
+int tmv_conn_ready(techmv *h) {
+  PGconn *c = h->conn;
+  if (c == NULL)
+    return TECHMV_EINVAL; /* failed techmv_open; keep its message */
+  if (PQstatus(c) != CONNECTION_OK)
+    return tmv_fail(h, TECHMV_ECONN, "the connection is not open: %s",
+                    PQerrorMessage(c));
+  if (PQpipelineStatus(c) != PQ_PIPELINE_OFF)
+    return tmv_fail(h, TECHMV_ESTATE,
+                    "the connection is in pipeline mode; leave it first");
+  if (PQisnonblocking(c))
+    return tmv_fail(h, TECHMV_ESTATE,
+                    "the connection is in nonblocking mode; the library "
+                    "needs a blocking connection");
+  switch (PQtransactionStatus(c)) {
+  case PQTRANS_IDLE:
+  case PQTRANS_INTRANS:
+    return TECHMV_OK;
+  case PQTRANS_ACTIVE:
+    return tmv_fail(h, TECHMV_ESTATE,
+                    "the connection is busy (a command, its results or COPY "
+                    "are in progress)");
+  case PQTRANS_INERROR:
+    return tmv_fail(h, TECHMV_ESTATE,
+                    "the current transaction is aborted; roll it back first");
+  default:
+    return tmv_fail(h, TECHMV_ECONN, "the connection is in an unknown state");
+  }
+}
+
+static char *quote_name(PGconn *conn, const char *schema, const char *name,
+                        const char *suffix) {
+  char full[128];
+  snprintf(full, sizeof full, "%s%s", name, suffix);
+  char *qn = PQescapeIdentifier(conn, full, strlen(full));
+  if (qn == NULL || schema == NULL) {
+    char *copy = qn ? strdup(qn) : NULL;
+    PQfreemem(qn);
+    return copy;
+  }
+  char *qs = PQescapeIdentifier(conn, schema, strlen(schema));
+  char *out = NULL;
+  if (qs != NULL) {
+    size_t len = strlen(qs) + strlen(qn) + 2;
+    out = malloc(len);
+    if (out != NULL)
+      snprintf(out, len, "%s.%s", qs, qn);
+  }
+  PQfreemem(qs);
+  PQfreemem(qn);
+  return out;
+}
+
+static void names_free(tmv_names *n) {
+  free(n->view);
+  free(n->table);
+  free(n->column);
+  free(n->id);
+  free(n->log);
+  free(n->function);
+}
+
+static int check_name(const char *what, const char *s, size_t max,
+                      char *err, size_t errlen) {
+  size_t n = strnlen(s, max + 1);
+  if (n == 0 || n > max) {
+    snprintf(err, errlen, "config->%s must be 1..%zu bytes", what, max);
+    return -1;
+  }
+  return 0;
+}
+
+int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
+  static const techmv_config defaults = TECHMV_CONFIG_INIT;
+  if (out == NULL)
+    return TECHMV_EINVAL;
+  *out = NULL;
+  if (conn == NULL)
+    return TECHMV_EINVAL;
+
+  techmv *h = calloc(1, sizeof *h);
+  if (h == NULL)
+    return TECHMV_ENOMEM;
+  h->conn = conn;
+
+  techmv_config c = defaults;
+  if (config != NULL &&
+      tmv_sized_copy(&c, sizeof c, config, CONFIG_MIN_SIZE, "config",
+                     h->errmsg, sizeof h->errmsg) != 0)
+    goto invalid;
+  if (c.view == NULL)
+    c.view = "mv_distinct_technologies";
+  if (c.source_table == NULL)
+    c.source_table = "companies";
+  if (c.source_column == NULL)
+    c.source_column = "technologies";
+  if (c.id_column == NULL)
+    c.id_column = "id";
+  /* PostgreSQL truncates identifiers at 63 bytes. */
+  if ((c.schema && check_name("schema", c.schema, 63, h->errmsg,
+                              sizeof h->errmsg)) ||
+      check_name("view", c.view, TECHMV_VIEW_NAME_MAX, h->errmsg,
+                 sizeof h->errmsg) ||
+      check_name("source_table", c.source_table, 63, h->errmsg,
+                 sizeof h->errmsg) ||
+      check_name("source_column", c.source_column, 63, h->errmsg,
+                 sizeof h->errmsg) ||
+      check_name("id_column", c.id_column, 63, h->errmsg, sizeof h->errmsg))
+    goto invalid;
+
+  tmv_names *n = &h->names;
+  n->view = quote_name(conn, c.schema, c.view, "");
+  n->table = quote_name(conn, c.schema, c.source_table, "");
+  n->column = quote_name(conn, NULL, c.source_column, "");
+  n->id = quote_name(conn, NULL, c.id_column, "");
+  n->log = quote_name(conn, c.schema, c.view, "_refresh_log");
+  n->function = quote_name(conn, c.schema, c.view, "_refresh");
+  if (!n->view || !n->table || !n->column || !n->id || !n->log ||
+      !n->function) {
+    /* PQescapeIdentifier also fails on text invalid in the client
+     * encoding; tell that apart from memory exhaustion by its message. */
+    int nomem = strstr(PQerrorMessage(conn), "out of memory") != NULL;
+    names_free(n);
+    memset(n, 0, sizeof *n);
+    if (nomem) {
+      free(h);
+      return TECHMV_ENOMEM;
+    }
+    snprintf(h->errmsg, sizeof h->errmsg,
+             "a configured name cannot be quoted: %s", PQerrorMessage(conn));
+    goto invalid;
+  }
+  *out = h;
+  return TECHMV_OK;
+
+invalid:
+  /* As sqlite3_open does: hand out the handle so its message can be read. */
+  h->conn = NULL;
+  *out = h;
+  return TECHMV_EINVAL;
+}
+
+void techmv_close(techmv *h) {
+  if (h == NULL)
+    return;
+  tmv_stmt_cache_free(&h->cache);
+  names_free(&h->names);
+  free(h);
+}
+
+const char *techmv_errmsg(const techmv *h) {
+  return h ? h->errmsg : "";
+}
+
+const char *techmv_sqlstate(const techmv *h) {
+  return h ? h->sqlstate : "";
+}

@@ -1,0 +1,174 @@
+/* Declarations shared by the library's source files; not installed. */
+#ifndef TECHMV_INTERNAL_H
+#define TECHMV_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "techmv.h"
+
+#if defined(__GNUC__)
+#define TMV_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TMV_PRINTF(f, a)
+#endif
+
+#define TMV_ERRMSG_MAX 1024
+
+/* ---- Sized structs (sizedstruct.c) -------------------------------------- */
+
+/* Copy a caller's sized struct over `dst` (which holds the defaults and whose
+ * first member is its size). Accepts an older, shorter struct; accepts a
+ * newer, longer one only if the members this library does not know are all
+ * zero. Returns 0, or -1 with a message in err. */
+int tmv_sized_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
+                   const char *what, char *err, size_t errlen);
+
+/* Write `src` (full, current size) into the caller's struct `dst`, whose
+ * first member says how much of it the caller has. Returns 0 or -1. */
+int tmv_sized_fill(void *dst, const void *src, size_t src_size,
+                   size_t min_size, const char *what, char *err,
+                   size_t errlen);
+
+/* ---- Text helpers (text.c) ---------------------------------------------- */
+
+/* Nonzero when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or
+ * code points past U+10FFFF). */
+int tmv_utf8_valid(const char *s, size_t len);
+
+/* Pattern for "contains `term` literally" under ILIKE with the default escape
+ * character: '%' + term with '\', '%' and '_' escaped + '%'. Returns a
+ * malloc'd string (caller frees) or NULL when out of memory. */
+char *tmv_like_contains_pattern(const char *term, size_t len);
+
+/* PostgreSQL array literal "{1,2,3}" of the ids; malloc'd, caller frees; NULL
+ * when out of memory. */
+char *tmv_bigint_array_literal(const int64_t *ids, size_t n);
+
+/* 64-bit FNV-1a of a NUL-terminated string. */
+uint64_t tmv_hash64(const char *s);
+
+/* ---- Listing queries (query.c) ------------------------------------------ */
+
+/* Bits of a list statement variant; every combination has its own SQL text
+ * and prepared statement, so each gets a plan that fits it. */
+enum {
+  TMV_Q_BASE = 1 << 0,     /* source table, not the view */
+  TMV_Q_ALL = 1 << 1,      /* distinct=0 (base only) */
+  TMV_Q_COMPANY = 1 << 2,  /* company filter (base only) */
+  TMV_Q_SEARCH = 1 << 3,   /* substring search */
+  TMV_Q_AFTER = 1 << 4,    /* keyset cursor */
+  TMV_Q_DESC = 1 << 5,     /* descending */
+  TMV_Q_VARIANTS = 1 << 6
+};
+
+/* A validated list request, ready to be bound. */
+typedef struct tmv_list_query {
+  techmv_list_params p; /* normalized copy (pointers borrowed) */
+  size_t search_len;    /* 0 when no search */
+  unsigned variant;     /* TMV_Q_* bits for the preferred path */
+} tmv_list_query;
+
+/* Validate and normalize `params` (NULL: defaults). `client_utf8` says
+ * whether strings must be UTF-8. Returns 0, or -1 with a message in err. */
+int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
+                        int client_utf8, char *err, size_t errlen);
+
+/* The path a variant takes when nothing goes wrong. */
+techmv_path tmv_variant_path(unsigned variant, const techmv_list_params *p);
+
+/* Quoted names a handle's SQL is built from. */
+typedef struct tmv_names {
+  char *view;     /* "schema"."view" or "view" */
+  char *table;    /* "schema"."companies" */
+  char *column;   /* "technologies" */
+  char *id;       /* "id" */
+  char *log;      /* "schema"."view_refresh_log" */
+  char *function; /* "schema"."view_refresh" */
+} tmv_names;
+
+/* Number of bound parameters of a variant ($1 limit+1, $2 offset, then
+ * search, after and company ids, each when present). */
+int tmv_variant_nparams(unsigned variant);
+
+/* SQL text of a list variant; malloc'd, caller frees; NULL when out of
+ * memory. */
+char *tmv_list_sql(const tmv_names *n, unsigned variant);
+
+/* Text values of the parameters of `q` for `variant`, in tmv_list_sql's
+ * order. Scratch space: `nums` holds the two numbers; *owned gets the
+ * malloc'd strings to free afterwards (pattern, id array). Returns the
+ * number of parameters or -1 when out of memory. */
+typedef struct tmv_bound {
+  const char *values[5];
+  char nums[2][24];
+  char *owned[2];
+} tmv_bound;
+int tmv_list_bind(const tmv_list_query *q, unsigned variant, tmv_bound *b);
+void tmv_bound_release(tmv_bound *b);
+
+/* How many rows of a limit+1 fetch belong on the page. */
+void tmv_page_trim(int ntuples, int64_t limit, size_t *count, int *has_more);
+
+/* ---- Status and refresh SQL (query.c) ------------------------------------ */
+
+char *tmv_refresh_sql(const tmv_names *n);
+char *tmv_status_catalog_sql(void);
+char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log);
+
+/* ---- Statement cache (stmtcache.c) -------------------------------------- */
+
+enum {
+  TMV_STMT_REFRESH = TMV_Q_VARIANTS,
+  TMV_STMT_STATUS_CATALOG,
+  TMV_STMT_STATUS_DETAIL, /* + (populated << 1 | has_log) - 1, three slots */
+  TMV_STMT_SLOTS = TMV_STMT_STATUS_DETAIL + 3
+};
+
+typedef struct tmv_stmt {
+  char *sql;     /* NULL until first used */
+  char name[24]; /* "techmv_" + 16 hex digits of the SQL's hash */
+  int nparams;
+  int prepared;  /* on backend `pid` of the cache */
+} tmv_stmt;
+
+typedef struct tmv_stmt_cache {
+  int pid; /* backend the prepared flags are about; 0 before first use */
+  tmv_stmt slots[TMV_STMT_SLOTS];
+} tmv_stmt_cache;
+
+void tmv_stmt_cache_free(tmv_stmt_cache *c);
+
+/* Set a slot's SQL (takes ownership of `sql`) if it has none. Returns 0 or -1
+ * when sql is NULL (out of memory). */
+int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams);
+
+/* ---- Handle (handle.c, exec.c) ------------------------------------------ */
+
+struct techmv {
+  PGconn *conn; /* borrowed from the caller */
+  tmv_names names;
+  tmv_stmt_cache cache;
+  char sqlstate[6];
+  char errmsg[TMV_ERRMSG_MAX];
+};
+
+int tmv_fail(techmv *h, int rc, const char *fmt, ...) TMV_PRINTF(3, 4);
+/* Record the error carried by `res` (or the connection's, when res is NULL or
+ * the connection is gone) and return the matching code. */
+int tmv_fail_result(techmv *h, const PGresult *res, const char *doing);
+void tmv_clear_error(techmv *h);
+
+/* TECHMV_OK when the connection can take a statement now; else records why
+ * and returns TECHMV_ECONN or TECHMV_ESTATE. Nothing is sent. */
+int tmv_conn_ready(techmv *h);
+
+/* Execute prepared slot `slot` with text parameters: a prepared call costs
+ * one round trip; the first call on a backend prepares and executes in one
+ * pipeline, also one round trip. On success *out owns a PGRES_TUPLES_OK
+ * result. On failure, *out may hold the server's error result (caller
+ * PQclear()s it) and the handle's error is set. */
+int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out);
+
+#endif

@@ -1,0 +1,276 @@
+/* Everything the library says to the server is spelled here: validation of
+ * list requests, the SQL text of each statement and its bound parameters. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The first published layout; older callers can only be this or longer. */
+#define LIST_PARAMS_MIN_SIZE sizeof(techmv_list_params)
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    TMV_PRINTF(3, 4);
+static int bad(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int check_text(const char *what, const char *s, size_t max,
+                      int client_utf8, size_t *len, char *err, size_t errlen) {
+  /* Stop counting past the limit so a huge string costs nothing. */
+  size_t n = strnlen(s, max + 1);
+  if (n > max)
+    return bad(err, errlen, "%s is longer than %zu bytes", what, max);
+  if (client_utf8 && !tmv_utf8_valid(s, n))
+    return bad(err, errlen, "%s is not valid UTF-8", what);
+  *len = n;
+  return 0;
+}
+
+int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
+                        int client_utf8, char *err, size_t errlen) {
+  static const techmv_list_params defaults = TECHMV_LIST_PARAMS_INIT;
+  memset(q, 0, sizeof *q);
+  q->p = defaults;
+  if (params != NULL &&
+      tmv_sized_copy(&q->p, sizeof q->p, params, LIST_PARAMS_MIN_SIZE,
+                     "params", err, errlen) != 0)
+    return -1;
+  techmv_list_params *p = &q->p;
+
+  if (p->limit < 1 || p->limit > TECHMV_LIMIT_MAX)
+    return bad(err, errlen, "limit %" PRId64 " is out of range 1..%d",
+               p->limit, TECHMV_LIMIT_MAX);
+  if (p->offset < 0 || p->offset > TECHMV_OFFSET_MAX)
+    return bad(err, errlen,
+               "offset %" PRId64 " is out of range 0..%d (use the 'after' "
+               "cursor for deep pages)",
+               p->offset, TECHMV_OFFSET_MAX);
+  if (p->order != TECHMV_ORDER_ASC && p->order != TECHMV_ORDER_DESC)
+    return bad(err, errlen, "order %d is not a techmv_order", (int)p->order);
+  if (p->source != TECHMV_SOURCE_AUTO && p->source != TECHMV_SOURCE_BASE)
+    return bad(err, errlen, "source %d is not a techmv_source",
+               (int)p->source);
+  if (p->company_count > TECHMV_COMPANIES_MAX)
+    return bad(err, errlen, "company_count %zu is more than %d",
+               p->company_count, TECHMV_COMPANIES_MAX);
+  if (p->company_count > 0 && p->company_ids == NULL)
+    return bad(err, errlen, "company_count is %zu but company_ids is NULL",
+               p->company_count);
+  if (p->search != NULL &&
+      check_text("search", p->search, TECHMV_SEARCH_MAX, client_utf8,
+                 &q->search_len, err, errlen) != 0)
+    return -1;
+  if (p->after != NULL) {
+    size_t len;
+    if (!p->distinct)
+      return bad(err, errlen,
+                 "the 'after' cursor needs distinct values (a value may "
+                 "repeat when distinct is 0); use offset");
+    if (check_text("after", p->after, TECHMV_CURSOR_MAX, client_utf8, &len,
+                   err, errlen) != 0)
+      return -1;
+  }
+
+  unsigned v = 0;
+  if (p->source == TECHMV_SOURCE_BASE || !p->distinct || p->company_count > 0)
+    v |= TMV_Q_BASE;
+  if (!p->distinct)
+    v |= TMV_Q_ALL;
+  if (p->company_count > 0)
+    v |= TMV_Q_COMPANY;
+  if (q->search_len > 0)
+    v |= TMV_Q_SEARCH;
+  if (p->after != NULL)
+    v |= TMV_Q_AFTER;
+  if (p->order == TECHMV_ORDER_DESC)
+    v |= TMV_Q_DESC;
+  q->variant = v;
+  return 0;
+}
+
+techmv_path tmv_variant_path(unsigned variant, const techmv_list_params *p) {
+  (void)p;
+  return (variant & TMV_Q_BASE) ? TECHMV_PATH_BASE : TECHMV_PATH_VIEW;
+}
+
+int tmv_variant_nparams(unsigned variant) {
+  return 2 + !!(variant & TMV_Q_SEARCH) + !!(variant & TMV_Q_AFTER) +
+         !!(variant & TMV_Q_COMPANY);
+}
+
+/* A growing string; `failed` sticks so callers check once at the end. */
+typedef struct sbuf {
+  char *s;
+  size_t len, cap;
+  int failed;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) TMV_PRINTF(2, 3);
+static void sb_add(sbuf *b, const char *fmt, ...) {
+  if (b->failed)
+    return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0,
+                      fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      b->failed = 1;
+      return;
+    }
+    if (b->s != NULL && b->len + (size_t)n < b->cap) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = (b->cap ? b->cap : 128);
+    while (cap <= b->len + (size_t)n)
+      cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (s == NULL) {
+      b->failed = 1;
+      return;
+    }
+    b->s = s;
+    b->cap = cap;
+  }
+}
+
+static char *sb_finish(sbuf *b) {
+  if (b->failed) {
+    free(b->s);
+    return NULL;
+  }
+  return b->s;
+}
+
+char *tmv_list_sql(const tmv_names *n, unsigned v) {
+  sbuf b = {0};
+  const char *val = (v & TMV_Q_BASE) ? "t.value" : "v.value";
+  int param = 3;
+
+  if (v & TMV_Q_BASE) {
+    /* One row per element of each company's array, as the view is built. */
+    sb_add(&b,
+           "SELECT %st.value FROM %s AS c CROSS JOIN LATERAL unnest(c.%s) "
+           "AS t(value) WHERE t.value IS NOT NULL",
+           (v & TMV_Q_ALL) ? "" : "DISTINCT ", n->table, n->column);
+  } else {
+    sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
+  }
+  if (v & TMV_Q_SEARCH)
+    sb_add(&b, " AND %s ILIKE $%d", val, param++);
+  if (v & TMV_Q_AFTER)
+    sb_add(&b, " AND %s %s $%d", val, (v & TMV_Q_DESC) ? "<" : ">", param++);
+  if (v & TMV_Q_COMPANY)
+    sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
+  sb_add(&b, " ORDER BY %s %s LIMIT $1 OFFSET $2", val,
+         (v & TMV_Q_DESC) ? "DESC" : "ASC");
+  return sb_finish(&b);
+}
+
+int tmv_list_bind(const tmv_list_query *q, unsigned v, tmv_bound *b) {
+  int k = 0;
+  memset(b->owned, 0, sizeof b->owned);
+  /* limit+1: the extra row, if it comes, says more follow. */
+  snprintf(b->nums[0], sizeof b->nums[0], "%" PRId64, q->p.limit + 1);
+  snprintf(b->nums[1], sizeof b->nums[1], "%" PRId64, q->p.offset);
+  b->values[k++] = b->nums[0];
+  b->values[k++] = b->nums[1];
+  if (v & TMV_Q_SEARCH) {
+    b->owned[0] = tmv_like_contains_pattern(q->p.search, q->search_len);
+    if (b->owned[0] == NULL)
+      return -1;
+    b->values[k++] = b->owned[0];
+  }
+  if (v & TMV_Q_AFTER)
+    b->values[k++] = q->p.after;
+  if (v & TMV_Q_COMPANY) {
+    b->owned[1] =
+        tmv_bigint_array_literal(q->p.company_ids, q->p.company_count);
+    if (b->owned[1] == NULL) {
+      tmv_bound_release(b);
+      return -1;
+    }
+    b->values[k++] = b->owned[1];
+  }
+  return k;
+}
+
+void tmv_bound_release(tmv_bound *b) {
+  free(b->owned[0]);
+  free(b->owned[1]);
+  b->owned[0] = b->owned[1] = NULL;
+}
+
+void tmv_page_trim(int ntuples, int64_t limit, size_t *count, int *has_more) {
+  if (ntuples < 0)
+    ntuples = 0;
+  *has_more = (int64_t)ntuples > limit;
+  *count = *has_more ? (size_t)limit : (size_t)ntuples;
+}
+
+char *tmv_refresh_sql(const tmv_names *n) {
+  sbuf b = {0};
+  sb_add(&b,
+         "SELECT r.status, r.concurrently, "
+         "extract(epoch FROM r.started_at)::float8, r.duration_ms, "
+         "r.row_count FROM %s($1::boolean, $2::integer) AS r",
+         n->function);
+  return sb_finish(&b);
+}
+
+/* Key of the advisory lock the refresh function holds: the high half is
+ * fixed ('tecm'), the low half the view's oid. */
+#define REFRESH_LOCK_CLASSID "1952803693"
+
+char *tmv_status_catalog_sql(void) {
+  sbuf b = {0};
+  /* One round trip for everything the catalogs know; the refresh in
+   * progress is seen from its locks, not from query text (which would
+   * match this very query). */
+  sb_add(&b,
+         "SELECT c.oid IS NOT NULL, coalesce(c.relispopulated, false), "
+         "coalesce(pg_total_relation_size(c.oid), -1), "
+         "coalesce(pg_relation_size(c.oid), -1), "
+         "coalesce(pg_indexes_size(c.oid), -1), "
+         "coalesce((SELECT l.pid FROM pg_catalog.pg_locks AS l "
+         "WHERE c.oid IS NOT NULL AND l.granted AND l.pid <> "
+         "pg_backend_pid() AND l.database = (SELECT d.oid FROM "
+         "pg_catalog.pg_database AS d WHERE d.datname = current_database()) "
+         "AND ((l.locktype = 'relation' AND l.relation = c.oid AND l.mode IN "
+         "('ExclusiveLock', 'AccessExclusiveLock')) OR (l.locktype = "
+         "'advisory' AND l.classid = " REFRESH_LOCK_CLASSID
+         " AND l.objid = c.oid AND l.objsubid = 1)) ORDER BY l.pid LIMIT 1), "
+         "0), "
+         "to_regclass($2) IS NOT NULL "
+         "FROM (SELECT to_regclass($1) AS oid) AS r "
+         "LEFT JOIN pg_catalog.pg_class AS c ON c.oid = r.oid AND c.relkind "
+         "= 'm'");
+  return sb_finish(&b);
+}
+
+char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log) {
+  sbuf b = {0};
+  sb_add(&b, "SELECT ");
+  if (populated)
+    sb_add(&b, "(SELECT count(*) FROM %s)", n->view);
+  else
+    sb_add(&b, "-1::bigint");
+  if (has_log)
+    sb_add(&b,
+           ", extract(epoch FROM l.started_at)::float8, l.duration_ms, "
+           "extract(epoch FROM now() - l.started_at)::float8 - "
+           "l.duration_ms / 1000.0, l.concurrently "
+           "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM %s "
+           "ORDER BY started_at DESC LIMIT 1) AS l ON true",
+           n->log);
+  return sb_finish(&b);
+}

@@ -1,0 +1,105 @@
+/* techmv_refresh: the work is done by the view's refresh function, so that a
+ * role that does not own the view can be allowed to refresh it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define REFRESH_OPTIONS_MIN_SIZE sizeof(techmv_refresh_options)
+#define REFRESH_INFO_MIN_SIZE sizeof(techmv_refresh_info)
+
+static int not_installed(const PGresult *res) {
+  const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  /* undefined_function, undefined_table */
+  return s != NULL && (strcmp(s, "42883") == 0 || strcmp(s, "42P01") == 0);
+}
+
+int techmv_refresh(techmv *h, const techmv_refresh_options *options,
+                   techmv_refresh_info *info) {
+  static const techmv_refresh_options defaults = TECHMV_REFRESH_OPTIONS_INIT;
+  if (h == NULL)
+    return TECHMV_EINVAL;
+  if (h->conn == NULL)
+    return TECHMV_EINVAL;
+  tmv_clear_error(h);
+
+  techmv_refresh_options o = defaults;
+  if (options != NULL &&
+      tmv_sized_copy(&o, sizeof o, options, REFRESH_OPTIONS_MIN_SIZE,
+                     "options", h->errmsg, sizeof h->errmsg) != 0)
+    return TECHMV_EINVAL;
+  if (o.lock_timeout_ms < 0)
+    return tmv_fail(h, TECHMV_EINVAL, "lock_timeout_ms %d is negative",
+                    o.lock_timeout_ms);
+  if (info != NULL) {
+    size_t size;
+    memcpy(&size, info, sizeof size);
+    if (size < REFRESH_INFO_MIN_SIZE)
+      return tmv_fail(h, TECHMV_EINVAL,
+                      "info->size is %zu; initialize it with "
+                      "TECHMV_REFRESH_INFO_INIT",
+                      size);
+  }
+  int rc = tmv_conn_ready(h);
+  if (rc != TECHMV_OK)
+    return rc;
+  if (PQtransactionStatus(h->conn) != PQTRANS_IDLE)
+    return tmv_fail(h, TECHMV_ESTATE,
+                    "refresh inside a transaction block would hold the "
+                    "view's lock until that transaction ends; call it "
+                    "outside one");
+
+  if (tmv_stmt_define(&h->cache, TMV_STMT_REFRESH, tmv_refresh_sql(&h->names),
+                      2) != 0)
+    return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
+  char timeout[16];
+  snprintf(timeout, sizeof timeout, "%d", o.lock_timeout_ms);
+  const char *values[2] = {o.wait ? "true" : "false", timeout};
+  PGresult *res = NULL;
+  rc = tmv_exec(h, TMV_STMT_REFRESH, values, &res);
+  if (rc == TECHMV_ESERVER && not_installed(res)) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_ENOTINSTALLED,
+                    "%s or its refresh function %s does not exist; run "
+                    "sql/install.sql",
+                    h->names.view, h->names.function);
+  }
+  if (rc != TECHMV_OK) {
+    PQclear(res);
+    return rc;
+  }
+  if (PQntuples(res) != 1 || PQnfields(res) != 5) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_ESERVER,
+                    "the refresh function returned an unexpected shape");
+  }
+  const char *status = PQgetvalue(res, 0, 0);
+  if (strcmp(status, "busy") == 0) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_EBUSY, "another refresh of %s is running",
+                    h->names.view);
+  }
+  if (strcmp(status, "timeout") == 0) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_ETIMEOUT,
+                    "gave up waiting for the lock on %s after %d ms",
+                    h->names.view, o.lock_timeout_ms);
+  }
+  if (strcmp(status, "refreshed") != 0) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_ESERVER,
+                    "the refresh function returned status '%s'", status);
+  }
+  if (info != NULL) {
+    techmv_refresh_info full = TECHMV_REFRESH_INFO_INIT;
+    full.concurrently = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    full.started_at = strtod(PQgetvalue(res, 0, 2), NULL);
+    full.duration_ms = strtod(PQgetvalue(res, 0, 3), NULL);
+    full.rows = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    tmv_sized_fill(info, &full, sizeof full, REFRESH_INFO_MIN_SIZE, "info",
+                   h->errmsg, sizeof h->errmsg);
+  }
+  PQclear(res);
+  return TECHMV_OK;
+}

@@ -1,0 +1,83 @@
+/* techmv_status: what an operator needs, in at most two round trips. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define STATUS_INFO_MIN_SIZE sizeof(techmv_status_info)
+
+static int64_t int_at(const PGresult *res, int col) {
+  return strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static int bool_at(const PGresult *res, int col) {
+  return strcmp(PQgetvalue(res, 0, col), "t") == 0;
+}
+
+int techmv_status(techmv *h, techmv_status_info *info) {
+  if (h == NULL)
+    return TECHMV_EINVAL;
+  if (h->conn == NULL)
+    return TECHMV_EINVAL;
+  tmv_clear_error(h);
+  if (info == NULL)
+    return tmv_fail(h, TECHMV_EINVAL, "info is NULL");
+  size_t size;
+  memcpy(&size, info, sizeof size);
+  if (size < STATUS_INFO_MIN_SIZE)
+    return tmv_fail(h, TECHMV_EINVAL,
+                    "info->size is %zu; initialize it with "
+                    "TECHMV_STATUS_INFO_INIT",
+                    size);
+  int rc = tmv_conn_ready(h);
+  if (rc != TECHMV_OK)
+    return rc;
+
+  techmv_status_info st = TECHMV_STATUS_INFO_INIT;
+  if (tmv_stmt_define(&h->cache, TMV_STMT_STATUS_CATALOG,
+                      tmv_status_catalog_sql(), 2) != 0)
+    return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
+  const char *names[2] = {h->names.view, h->names.log};
+  PGresult *res = NULL;
+  rc = tmv_exec(h, TMV_STMT_STATUS_CATALOG, names, &res);
+  if (rc != TECHMV_OK) {
+    PQclear(res);
+    return rc;
+  }
+  st.installed = bool_at(res, 0);
+  st.populated = bool_at(res, 1);
+  st.total_bytes = int_at(res, 2);
+  st.table_bytes = int_at(res, 3);
+  st.index_bytes = int_at(res, 4);
+  st.refresh_running_pid = (int)int_at(res, 5);
+  st.refresh_running = st.refresh_running_pid != 0;
+  int has_log = bool_at(res, 6);
+  PQclear(res);
+
+  int populated = st.installed && st.populated;
+  if (populated || has_log) {
+    int slot = TMV_STMT_STATUS_DETAIL + ((populated << 1) | has_log) - 1;
+    if (tmv_stmt_define(&h->cache, slot,
+                        tmv_status_detail_sql(&h->names, populated, has_log),
+                        0) != 0)
+      return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
+    rc = tmv_exec(h, slot, NULL, &res);
+    if (rc != TECHMV_OK) {
+      PQclear(res);
+      return rc;
+    }
+    st.rows = int_at(res, 0);
+    if (has_log && !PQgetisnull(res, 0, 1)) {
+      st.has_last_refresh = 1;
+      st.last_refresh_at = strtod(PQgetvalue(res, 0, 1), NULL);
+      st.last_refresh_duration_ms = strtod(PQgetvalue(res, 0, 2), NULL);
+      st.last_refresh_age_s = strtod(PQgetvalue(res, 0, 3), NULL);
+      st.last_refresh_concurrently = bool_at(res, 4);
+    }
+    PQclear(res);
+  }
+  tmv_sized_fill(info, &st, sizeof st, STATUS_INFO_MIN_SIZE, "info",
+                 h->errmsg, sizeof h->errmsg);
+  return TECHMV_OK;
+}
