@@ -1,0 +1,90 @@
+#include "pgtest.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+PGconn *pgt_connect(const char *dbname) {
+  char conninfo[128];
+  snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
+  PGconn *c = PQconnectdb(conninfo);
+  ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect %s: %s", dbname,
+                PQerrorMessage(c));
+  return c;
+}
+
+void pgt_exec(PGconn *conn, const char *sql) {
+  PGresult *r = PQexec(conn, sql);
+  ExecStatusType st = PQresultStatus(r);
+  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s",
+                sql, PQresultErrorMessage(r));
+  PQclear(r);
+}
+
+char *pgt_scalar(PGconn *conn, const char *sql) {
+  PGresult *r = PQexec(conn, sql);
+  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) >= 1,
+                "%s: %s", sql, PQresultErrorMessage(r));
+  char *v = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return v;
+}
+
+long long pgt_scalar_ll(PGconn *conn, const char *sql) {
+  char *v = pgt_scalar(conn, sql);
+  ck_assert_ptr_nonnull(v);
+  long long n = atoll(v);
+  free(v);
+  return n;
+}
+
+PGresult *pgt_query1(PGconn *conn, const char *sql, const char *param) {
+  PGresult *r = PQexecParams(conn, sql, 1, NULL, &param, NULL, NULL, 0);
+  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+                PQresultErrorMessage(r));
+  return r;
+}
+
+void pgt_db_create(pgt_db *db) {
+  /* Unique per test process: tests run in forked children. */
+  snprintf(db->name, sizeof db->name, "techmv_t%ld", (long)getpid());
+  PGconn *admin = pgt_connect("postgres");
+  char sql[256];
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db->name);
+  pgt_exec(admin, sql);
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", db->name,
+           env_or("TECHMV_TEST_TEMPLATE", "techmv_tpl"));
+  pgt_exec(admin, sql);
+  PQfinish(admin);
+  db->conn = pgt_connect(db->name);
+}
+
+void pgt_db_drop(pgt_db *db) {
+  if (db->conn != NULL)
+    PQfinish(db->conn);
+  db->conn = NULL;
+  PGconn *admin = pgt_connect("postgres");
+  char sql[256];
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+           db->name);
+  pgt_exec(admin, sql);
+  PQfinish(admin);
+}
+
+void pgt_psql_script(const char *dbname, const char *script,
+                     const char *args) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "psql -X -q -v ON_ERROR_STOP=1 -d %s %s -f %s/%s >/dev/null",
+           dbname, args ? args : "", env_or("TECHMV_TEST_SQLDIR", "sql"),
+           script);
+  int rc = system(cmd);
+  ck_assert_msg(rc == 0, "%s failed (%d)", cmd, rc);
+}

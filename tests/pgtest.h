@@ -1,0 +1,32 @@
+/* Helpers for tests that talk to the throwaway server of pg-harness.sh. */
+#ifndef TECHMV_PGTEST_H
+#define TECHMV_PGTEST_H
+
+#include <libpq-fe.h>
+
+/* A new database cloned from the harness's template, and a connection to
+ * it; each test gets its own so that tests do not see each other. */
+typedef struct pgt_db {
+  char name[64];
+  PGconn *conn;
+} pgt_db;
+
+void pgt_db_create(pgt_db *db);
+void pgt_db_drop(pgt_db *db);
+
+/* Another connection to the same database. */
+PGconn *pgt_connect(const char *dbname);
+
+/* Run SQL that must succeed; abort the test otherwise. */
+void pgt_exec(PGconn *conn, const char *sql);
+/* First column of the first row, as a malloc'd string (NULL for SQL NULL). */
+char *pgt_scalar(PGconn *conn, const char *sql);
+long long pgt_scalar_ll(PGconn *conn, const char *sql);
+/* Same with one text parameter. */
+PGresult *pgt_query1(PGconn *conn, const char *sql, const char *param);
+
+/* Run one of the project's sql/ scripts with psql, with extra psql
+ * arguments (e.g. "-v view=x"). */
+void pgt_psql_script(const char *dbname, const char *script, const char *args);
+
+#endif
