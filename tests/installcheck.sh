@@ -1,0 +1,44 @@
+#!/bin/sh
+# After `make install`, a program built with `pkg-config --cflags --libs
+# techmv` links (shared and static) and runs against a real server. Installs
+# into a staging directory (DESTDIR), so it needs no root and leaves the
+# system alone. Run from a configured build directory.
+set -eu
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+make install DESTDIR="$stage" >/dev/null
+libdir=$(sed -n 's/^libdir=//p' techmv.pc)
+prefix=$(sed -n 's/^prefix=//p' techmv.pc)
+libdir=$(echo "$libdir" | sed "s|\${exec_prefix}|$prefix|")
+PKG_CONFIG_PATH="$stage$libdir/pkgconfig"
+PKG_CONFIG_SYSROOT_DIR="$stage"
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+
+echo "installcheck: techmv $(pkg-config --modversion techmv)," \
+     "cflags: $(pkg-config --cflags techmv)"
+test -f "$stage$prefix/share/techmv/install.sql"
+test -f "$stage$prefix/include/techmv.h"
+
+cc -Wall -Wextra -Werror -o "$stage/quickstart" \
+  "$srcdir/examples/quickstart.c" $(pkg-config --cflags --libs techmv libpq)
+cc -Wall -Wextra -Werror -static-libgcc -o "$stage/quickstart-static" \
+  "$srcdir/examples/quickstart.c" $(pkg-config --cflags techmv) \
+  "$stage$libdir/libtechmv.a" $(pkg-config --libs libpq)
+
+LD_LIBRARY_PATH="$stage$libdir"
+export LD_LIBRARY_PATH
+ldd "$stage/quickstart" | grep -q "$stage$libdir/libtechmv.so" || {
+  echo "installcheck: quickstart did not load the installed library"; exit 1; }
+if ! sh "$srcdir/tests/pg-harness.sh" sh -c '
+  "$1/quickstart" dbname=techmv_tpl && "$1/quickstart-static" dbname=techmv_tpl
+' sh "$stage" >"$stage/out" 2>&1; then
+  cat "$stage/out"
+  exit 1
+fi
+if [ "$(grep -c '^(from the view; more: ' "$stage/out")" -ne 2 ]; then
+  echo "installcheck: quickstart did not list from the view:"
+  cat "$stage/out"
+  exit 1
+fi
+echo "installcheck: shared and static builds link and run"
