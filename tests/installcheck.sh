@@ -7,13 +7,18 @@ set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-make install DESTDIR="$stage" >/dev/null
+make install DESTDIR="$stage" >"$stage/install.log" 2>&1 || {
+  cat "$stage/install.log"; exit 1; }
 libdir=$(sed -n 's/^libdir=//p' techmv.pc)
 prefix=$(sed -n 's/^prefix=//p' techmv.pc)
 libdir=$(echo "$libdir" | sed "s|\${exec_prefix}|$prefix|")
-PKG_CONFIG_PATH="$stage$libdir/pkgconfig"
-PKG_CONFIG_SYSROOT_DIR="$stage"
-export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+# The staged techmv.pc, pointed at the staging directory. (A pkg-config
+# sysroot would also move libpq's include path, which is not staged.)
+mkdir "$stage/pc"
+sed "s|^prefix=.*|prefix=$stage$prefix|" "$stage$libdir/pkgconfig/techmv.pc" \
+  >"$stage/pc/techmv.pc"
+PKG_CONFIG_PATH="$stage/pc"
+export PKG_CONFIG_PATH
 
 echo "installcheck: techmv $(pkg-config --modversion techmv)," \
      "cflags: $(pkg-config --cflags techmv)"
