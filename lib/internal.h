@@ -60,8 +60,16 @@ enum {
   TMV_Q_SEARCH = 1 << 3,   /* substring search */
   TMV_Q_AFTER = 1 << 4,    /* keyset cursor */
   TMV_Q_DESC = 1 << 5,     /* descending */
-  TMV_Q_VARIANTS = 1 << 6
+  TMV_Q_TRIGRAM = 1 << 6,  /* search the view through its trigram index */
+  TMV_Q_VARIANTS = 1 << 7
 };
+
+/* Whether a search term is best served by the view's trigram index (collect
+ * the matches, then sort) rather than by walking the ordered unique index
+ * and filtering. pg_trgm extracts nothing from a run of fewer than three
+ * word characters, so such terms would read the whole trigram index, while
+ * the ordered walk stops after limit+1 matches. */
+int tmv_search_wants_trigram(const char *term, size_t len);
 
 /* A validated list request, ready to be bound. */
 typedef struct tmv_list_query {

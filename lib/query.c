@@ -91,7 +91,29 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
     v |= TMV_Q_AFTER;
   if (p->order == TECHMV_ORDER_DESC)
     v |= TMV_Q_DESC;
+  if ((v & TMV_Q_SEARCH) && !(v & TMV_Q_BASE) &&
+      tmv_search_wants_trigram(p->search, q->search_len))
+    v |= TMV_Q_TRIGRAM;
   q->variant = v;
+  return 0;
+}
+
+int tmv_search_wants_trigram(const char *term, size_t len) {
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)term[i];
+    if ((c & 0xC0) == 0x80)
+      continue; /* UTF-8 continuation: same character */
+    /* Non-ASCII characters count as word characters: pg_trgm treats
+     * letters of any script as such. */
+    if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+                                                 (c | 0x20) <= 'z')) {
+      if (++run >= 3)
+        return 1;
+    } else {
+      run = 0;
+    }
+  }
   return 0;
 }
 
@@ -153,8 +175,8 @@ static char *sb_finish(sbuf *b) {
 
 char *tmv_list_sql(const tmv_names *n, unsigned v) {
   sbuf b = {0};
-  const char *val = (v & TMV_Q_BASE) ? "t.value" : "v.value";
   int param = 3;
+  const char *dir = (v & TMV_Q_DESC) ? "DESC" : "ASC";
 
   if (v & TMV_Q_BASE) {
     /* One row per element of each company's array, as the view is built. */
@@ -162,17 +184,36 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
            "SELECT %st.value FROM %s AS c CROSS JOIN LATERAL unnest(c.%s) "
            "AS t(value) WHERE t.value IS NOT NULL",
            (v & TMV_Q_ALL) ? "" : "DISTINCT ", n->table, n->column);
+    if (v & TMV_Q_SEARCH)
+      sb_add(&b, " AND t.value ILIKE $%d", param++);
+    if (v & TMV_Q_AFTER)
+      sb_add(&b, " AND t.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
+             param++);
+    if (v & TMV_Q_COMPANY)
+      sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
+    sb_add(&b, " ORDER BY t.value %s LIMIT $1 OFFSET $2", dir);
+  } else if ((v & TMV_Q_TRIGRAM) && (v & TMV_Q_SEARCH)) {
+    /* The OFFSET 0 fence keeps the planner from walking the ordered index
+     * instead: the matches come from the trigram index, then get sorted. */
+    sb_add(&b,
+           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE v.value "
+           "ILIKE $%d",
+           n->view, param++);
+    if (v & TMV_Q_AFTER)
+      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
+             param++);
+    sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s LIMIT $1 OFFSET $2", dir);
   } else {
     sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
+    /* value || '' is not what the trigram index covers, so this walks the
+     * ordered index and filters, stopping after limit+1 matches. */
+    if (v & TMV_Q_SEARCH)
+      sb_add(&b, " AND (v.value || '') ILIKE $%d", param++);
+    if (v & TMV_Q_AFTER)
+      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
+             param++);
+    sb_add(&b, " ORDER BY v.value %s LIMIT $1 OFFSET $2", dir);
   }
-  if (v & TMV_Q_SEARCH)
-    sb_add(&b, " AND %s ILIKE $%d", val, param++);
-  if (v & TMV_Q_AFTER)
-    sb_add(&b, " AND %s %s $%d", val, (v & TMV_Q_DESC) ? "<" : ">", param++);
-  if (v & TMV_Q_COMPANY)
-    sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
-  sb_add(&b, " ORDER BY %s %s LIMIT $1 OFFSET $2", val,
-         (v & TMV_Q_DESC) ? "DESC" : "ASC");
   return sb_finish(&b);
 }
 

@@ -150,7 +150,8 @@ START_TEST(path_choice) {
   p.after = "x";
   ck_assert_int_eq(init(&q, &p), 0);
   ck_assert_int_eq(tmv_variant_path(q.variant, &q.p), TECHMV_PATH_VIEW);
-  ck_assert_uint_eq(q.variant, TMV_Q_SEARCH | TMV_Q_DESC | TMV_Q_AFTER);
+  ck_assert_uint_eq(q.variant,
+                    TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC | TMV_Q_AFTER);
 
   p.after = NULL;
   p.company_ids = ids;
@@ -185,11 +186,44 @@ START_TEST(sql_view_page) {
   free(sql);
   sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH);
   ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
-                        "v.value ILIKE $3 AND v.value < $4 ORDER BY v.value "
-                        "DESC LIMIT $1 OFFSET $2");
+                        "(v.value || '') ILIKE $3 AND v.value < $4 ORDER BY "
+                        "v.value DESC LIMIT $1 OFFSET $2");
   free(sql);
   ck_assert_int_eq(tmv_variant_nparams(TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH),
                    4);
+}
+END_TEST
+
+START_TEST(search_plan_per_term) {
+  ck_assert(tmv_search_wants_trigram("sql", 3));
+  ck_assert(tmv_search_wants_trigram("x-sql", 5));
+  ck_assert(!tmv_search_wants_trigram("go", 2));
+  ck_assert(!tmv_search_wants_trigram("a", 1));
+  ck_assert(!tmv_search_wants_trigram("a-b-c", 5)); /* no 3-char word */
+  ck_assert(!tmv_search_wants_trigram("50%", 3));
+  ck_assert(!tmv_search_wants_trigram("%_\\", 4));
+  ck_assert(!tmv_search_wants_trigram("\xc3\xa9\xc3\xa9", 4)); /* 2 chars */
+  ck_assert(tmv_search_wants_trigram("caf\xc3\xa9", 5));
+  ck_assert(tmv_search_wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9));
+
+  tmv_list_query q;
+  techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
+  p.search = "react";
+  ck_assert_int_eq(init(&q, &p), 0);
+  ck_assert(q.variant & TMV_Q_TRIGRAM);
+  p.search = "re";
+  ck_assert_int_eq(init(&q, &p), 0);
+  ck_assert(!(q.variant & TMV_Q_TRIGRAM));
+  p.search = "react";
+  p.source = TECHMV_SOURCE_BASE; /* the source table has no such index */
+  ck_assert_int_eq(init(&q, &p), 0);
+  ck_assert(!(q.variant & TMV_Q_TRIGRAM));
+
+  char *sql = tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC);
+  ck_assert_str_eq(sql, "SELECT m.value FROM (SELECT v.value FROM \"mv\" AS v "
+                        "WHERE v.value ILIKE $3 OFFSET 0) AS m ORDER BY "
+                        "m.value DESC LIMIT $1 OFFSET $2");
+  free(sql);
 }
 END_TEST
 
@@ -211,6 +245,10 @@ END_TEST
 
 START_TEST(every_variant_numbers_its_parameters) {
   for (unsigned v = 0; v < TMV_Q_VARIANTS; v++) {
+    /* Only the combinations tmv_list_query_init can produce. */
+    if (((v & (TMV_Q_COMPANY | TMV_Q_ALL)) && !(v & TMV_Q_BASE)) ||
+        ((v & TMV_Q_TRIGRAM) && (!(v & TMV_Q_SEARCH) || (v & TMV_Q_BASE))))
+      continue;
     char *sql = tmv_list_sql(&names, v);
     int n = tmv_variant_nparams(v);
     char want[16];
@@ -373,6 +411,7 @@ int main(void) {
   t = tcase_create("sql");
   tcase_add_test(t, sql_view_page);
   tcase_add_test(t, sql_base_variants);
+  tcase_add_test(t, search_plan_per_term);
   tcase_add_test(t, every_variant_numbers_its_parameters);
   tcase_add_test(t, bind_matches_sql_order);
   tcase_add_test(t, statement_names_follow_text);
