@@ -16,19 +16,18 @@
 #include <techmv.h>
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: techmv-list [options] CONNINFO\n"
-          "  --limit N        page size (default 25)\n"
-          "  --offset N       rows to skip (default 0)\n"
-          "  --after VALUE    keyset cursor: values after VALUE\n"
-          "  --search TEXT    case-insensitive substring, taken literally\n"
-          "  --company ID     only these companies (repeatable)\n"
-          "  --desc           descending order\n"
-          "  --all            every occurrence, not distinct values\n"
-          "  --base           read the source table, not the view\n"
-          "  --view NAME      view name (default mv_distinct_technologies)\n"
-          "  --schema NAME    schema of the view and the source table\n"
-          "  --repeat N       run the call N times, report the fastest\n");
+  fprintf(f, "usage: techmv-list [options] CONNINFO\n"
+             "  --limit N        page size (default 25)\n"
+             "  --offset N       rows to skip (default 0)\n"
+             "  --after VALUE    keyset cursor: values after VALUE\n"
+             "  --search TEXT    case-insensitive substring, taken literally\n"
+             "  --company ID     only these companies (repeatable)\n"
+             "  --desc           descending order\n"
+             "  --all            every occurrence, not distinct values\n"
+             "  --base           read the source table, not the view\n"
+             "  --view NAME      view name (default mv_distinct_technologies)\n"
+             "  --schema NAME    schema of the view and the source table\n"
+             "  --repeat N       run the call N times, report the fastest\n");
 }
 
 static int parse_int64(const char *s, int64_t *out) {

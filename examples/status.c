@@ -10,10 +10,9 @@
 
 int main(int argc, char **argv) {
   techmv_config cfg = TECHMV_CONFIG_INIT;
-  static const struct option opts[] = {
-      {"view", required_argument, NULL, 'v'},
-      {"schema", required_argument, NULL, 'S'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"view", required_argument, NULL, 'v'},
+                                       {"schema", required_argument, NULL, 'S'},
+                                       {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     if (c == 'v')

@@ -60,16 +60,16 @@ TECHMV_API int techmv_version_number(void);
 
 typedef enum techmv_rc {
   TECHMV_OK = 0,
-  TECHMV_EINVAL,   /* bad argument; nothing was sent */
-  TECHMV_ENOMEM,   /* out of memory */
-  TECHMV_ESTATE,   /* the connection is not in a state the call can use
-                      (busy, pipeline/COPY mode, failed or open transaction
-                      where not allowed); nothing was sent */
-  TECHMV_ECONN,    /* the connection is bad or was lost */
-  TECHMV_ESERVER,  /* the server reported an error; see techmv_sqlstate() */
-  TECHMV_EBUSY,    /* refresh: another refresh holds the view and the caller
-                      asked not to wait */
-  TECHMV_ETIMEOUT, /* refresh: the lock timeout expired while waiting */
+  TECHMV_EINVAL,       /* bad argument; nothing was sent */
+  TECHMV_ENOMEM,       /* out of memory */
+  TECHMV_ESTATE,       /* the connection is not in a state the call can use
+                          (busy, pipeline/COPY mode, failed or open transaction
+                          where not allowed); nothing was sent */
+  TECHMV_ECONN,        /* the connection is bad or was lost */
+  TECHMV_ESERVER,      /* the server reported an error; see techmv_sqlstate() */
+  TECHMV_EBUSY,        /* refresh: another refresh holds the view and the caller
+                          asked not to wait */
+  TECHMV_ETIMEOUT,     /* refresh: the lock timeout expired while waiting */
   TECHMV_ENOTINSTALLED /* refresh/status: the view or its refresh function
                           does not exist (run sql/install.sql) */
 } techmv_rc;
@@ -95,7 +95,8 @@ typedef struct techmv_config {
   const char *id_column;     /* "id" (bigint-compatible) */
 } techmv_config;
 
-#define TECHMV_CONFIG_INIT {sizeof(techmv_config), NULL, NULL, NULL, NULL, NULL}
+#define TECHMV_CONFIG_INIT                                                     \
+  { sizeof(techmv_config), NULL, NULL, NULL, NULL, NULL }
 #define TECHMV_VIEW_NAME_MAX 50
 
 /* Create a handle bound to `conn`, which stays owned by the caller and must
@@ -136,23 +137,23 @@ typedef enum techmv_source {
 
 #define TECHMV_LIMIT_MAX 10000
 #define TECHMV_OFFSET_MAX 10000000
-#define TECHMV_SEARCH_MAX 256    /* bytes */
+#define TECHMV_SEARCH_MAX 256 /* bytes */
 #define TECHMV_COMPANIES_MAX 100000
-#define TECHMV_CURSOR_MAX 4096   /* bytes */
+#define TECHMV_CURSOR_MAX 4096 /* bytes */
 
 typedef struct techmv_list_params {
-  size_t size;       /* sizeof(techmv_list_params), set by INIT */
-  int distinct;      /* nonzero (default): each value once; zero: one row per
-                        company/technology occurrence */
+  size_t size;  /* sizeof(techmv_list_params), set by INIT */
+  int distinct; /* nonzero (default): each value once; zero: one row per
+                   company/technology occurrence */
   const int64_t *company_ids; /* filter: only these companies (not copied) */
   size_t company_count;       /* 0: no filter; 1..TECHMV_COMPANIES_MAX */
-  const char *search; /* case-insensitive substring, matched literally
-                         ('%', '_' and '\' are ordinary characters); NULL or
-                         "" for none; valid UTF-8 when the client encoding is
-                         UTF8; at most TECHMV_SEARCH_MAX bytes */
+  const char *search;         /* case-insensitive substring, matched literally
+                                 ('%', '_' and '\' are ordinary characters); NULL or
+                                 "" for none; valid UTF-8 when the client encoding is
+                                 UTF8; at most TECHMV_SEARCH_MAX bytes */
   techmv_order order;
-  int64_t limit;  /* 1..TECHMV_LIMIT_MAX (default 25) */
-  int64_t offset; /* 0..TECHMV_OFFSET_MAX (default 0) */
+  int64_t limit;     /* 1..TECHMV_LIMIT_MAX (default 25) */
+  int64_t offset;    /* 0..TECHMV_OFFSET_MAX (default 0) */
   const char *after; /* keyset cursor: only values after this one in the
                         chosen order (pass techmv_page_cursor() of the
                         previous page). Needs distinct. NULL for none. */
@@ -160,8 +161,10 @@ typedef struct techmv_list_params {
 } techmv_list_params;
 
 #define TECHMV_LIST_PARAMS_INIT                                                \
-  {sizeof(techmv_list_params), 1, NULL, 0, NULL, TECHMV_ORDER_ASC, 25, 0,     \
-   NULL, TECHMV_SOURCE_AUTO}
+  {                                                                            \
+    sizeof(techmv_list_params), 1, NULL, 0, NULL, TECHMV_ORDER_ASC, 25, 0,     \
+        NULL, TECHMV_SOURCE_AUTO                                               \
+  }
 
 /* Which path served a page. */
 typedef enum techmv_path {
@@ -218,17 +221,19 @@ typedef struct techmv_refresh_options {
                           TECHMV_ETIMEOUT after this many ms of waiting */
 } techmv_refresh_options;
 
-#define TECHMV_REFRESH_OPTIONS_INIT {sizeof(techmv_refresh_options), 1, 0}
+#define TECHMV_REFRESH_OPTIONS_INIT                                            \
+  { sizeof(techmv_refresh_options), 1, 0 }
 
 typedef struct techmv_refresh_info {
-  size_t size;          /* sizeof(techmv_refresh_info), set by INIT */
-  int concurrently;     /* nonzero: REFRESH ... CONCURRENTLY was used */
-  double started_at;    /* Unix time, seconds, server clock */
-  double duration_ms;   /* of the REFRESH itself */
-  int64_t rows;         /* rows in the view afterwards */
+  size_t size;        /* sizeof(techmv_refresh_info), set by INIT */
+  int concurrently;   /* nonzero: REFRESH ... CONCURRENTLY was used */
+  double started_at;  /* Unix time, seconds, server clock */
+  double duration_ms; /* of the REFRESH itself */
+  int64_t rows;       /* rows in the view afterwards */
 } techmv_refresh_info;
 
-#define TECHMV_REFRESH_INFO_INIT {sizeof(techmv_refresh_info), 0, 0, 0, 0}
+#define TECHMV_REFRESH_INFO_INIT                                               \
+  { sizeof(techmv_refresh_info), 0, 0, 0, 0 }
 
 /* Refresh the view through its refresh function (installed by
  * sql/install.sql): CONCURRENTLY when the view is populated, so readers are
@@ -245,11 +250,11 @@ TECHMV_API int techmv_refresh(techmv *h, const techmv_refresh_options *options,
 /* ---- Status ------------------------------------------------------------- */
 
 typedef struct techmv_status_info {
-  size_t size;            /* sizeof(techmv_status_info), set by INIT */
-  int installed;          /* the view exists */
-  int populated;          /* it has been refreshed at least once */
-  int64_t rows;           /* exact row count; -1 when not populated */
-  int64_t total_bytes;    /* view + indexes (+ TOAST); -1 when not installed */
+  size_t size;         /* sizeof(techmv_status_info), set by INIT */
+  int installed;       /* the view exists */
+  int populated;       /* it has been refreshed at least once */
+  int64_t rows;        /* exact row count; -1 when not populated */
+  int64_t total_bytes; /* view + indexes (+ TOAST); -1 when not installed */
   int64_t table_bytes;
   int64_t index_bytes;
   int has_last_refresh;   /* the log holds a refresh; the next four are set */
@@ -257,12 +262,12 @@ typedef struct techmv_status_info {
   double last_refresh_duration_ms;
   double last_refresh_age_s; /* now - (start + duration), server clock */
   int last_refresh_concurrently;
-  int refresh_running;       /* another session is refreshing the view now */
-  int refresh_running_pid;   /* its backend pid, 0 when none */
+  int refresh_running;     /* another session is refreshing the view now */
+  int refresh_running_pid; /* its backend pid, 0 when none */
 } techmv_status_info;
 
 #define TECHMV_STATUS_INFO_INIT                                                \
-  {sizeof(techmv_status_info), 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0}
+  { sizeof(techmv_status_info), 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0 }
 
 /* Fill `info` (caller's storage) with what an operator needs to know. A view
  * that is not installed is not an error: info->installed is 0. Needs the

@@ -103,8 +103,8 @@ static void names_free(tmv_names *n) {
   free(n->function);
 }
 
-static int check_name(const char *what, const char *s, size_t max,
-                      char *err, size_t errlen) {
+static int check_name(const char *what, const char *s, size_t max, char *err,
+                      size_t errlen) {
   size_t n = strnlen(s, max + 1);
   if (n == 0 || n > max) {
     snprintf(err, errlen, "config->%s must be 1..%zu bytes", what, max);
@@ -128,8 +128,8 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
 
   techmv_config c = defaults;
   if (config != NULL &&
-      tmv_sized_copy(&c, sizeof c, config, CONFIG_MIN_SIZE, "config",
-                     h->errmsg, sizeof h->errmsg) != 0)
+      tmv_sized_copy(&c, sizeof c, config, CONFIG_MIN_SIZE, "config", h->errmsg,
+                     sizeof h->errmsg) != 0)
     goto invalid;
   if (c.view == NULL)
     c.view = "mv_distinct_technologies";
@@ -140,8 +140,8 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
   if (c.id_column == NULL)
     c.id_column = "id";
   /* PostgreSQL truncates identifiers at 63 bytes. */
-  if ((c.schema && check_name("schema", c.schema, 63, h->errmsg,
-                              sizeof h->errmsg)) ||
+  if ((c.schema &&
+       check_name("schema", c.schema, 63, h->errmsg, sizeof h->errmsg)) ||
       check_name("view", c.view, TECHMV_VIEW_NAME_MAX, h->errmsg,
                  sizeof h->errmsg) ||
       check_name("source_table", c.source_table, 63, h->errmsg,

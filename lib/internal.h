@@ -27,9 +27,8 @@ int tmv_sized_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
 
 /* Write `src` (full, current size) into the caller's struct `dst`, whose
  * first member says how much of it the caller has. Returns 0 or -1. */
-int tmv_sized_fill(void *dst, const void *src, size_t src_size,
-                   size_t min_size, const char *what, char *err,
-                   size_t errlen);
+int tmv_sized_fill(void *dst, const void *src, size_t src_size, size_t min_size,
+                   const char *what, char *err, size_t errlen);
 
 /* ---- Text helpers (text.c) ---------------------------------------------- */
 
@@ -54,13 +53,13 @@ uint64_t tmv_hash64(const char *s);
 /* Bits of a list statement variant; every combination has its own SQL text
  * and prepared statement, so each gets a plan that fits it. */
 enum {
-  TMV_Q_BASE = 1 << 0,     /* source table, not the view */
-  TMV_Q_ALL = 1 << 1,      /* distinct=0 (base only) */
-  TMV_Q_COMPANY = 1 << 2,  /* company filter (base only) */
-  TMV_Q_SEARCH = 1 << 3,   /* substring search */
-  TMV_Q_AFTER = 1 << 4,    /* keyset cursor */
-  TMV_Q_DESC = 1 << 5,     /* descending */
-  TMV_Q_TRIGRAM = 1 << 6,  /* search the view through its trigram index */
+  TMV_Q_BASE = 1 << 0,    /* source table, not the view */
+  TMV_Q_ALL = 1 << 1,     /* distinct=0 (base only) */
+  TMV_Q_COMPANY = 1 << 2, /* company filter (base only) */
+  TMV_Q_SEARCH = 1 << 3,  /* substring search */
+  TMV_Q_AFTER = 1 << 4,   /* keyset cursor */
+  TMV_Q_DESC = 1 << 5,    /* descending */
+  TMV_Q_TRIGRAM = 1 << 6, /* search the view through its trigram index */
   TMV_Q_VARIANTS = 1 << 7
 };
 
@@ -138,7 +137,7 @@ typedef struct tmv_stmt {
   char *sql;     /* NULL until first used */
   char name[24]; /* "techmv_" + 16 hex digits of the SQL's hash */
   int nparams;
-  int prepared;  /* on backend `pid` of the cache */
+  int prepared; /* on backend `pid` of the cache */
 } tmv_stmt;
 
 typedef struct tmv_stmt_cache {

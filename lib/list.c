@@ -45,9 +45,9 @@ int techmv_list(techmv *h, const techmv_list_params *params,
   tmv_clear_error(h);
 
   tmv_list_query q;
-  if (tmv_list_query_init(&q, params, PQclientEncoding(h->conn) ==
-                                          pg_char_to_encoding("UTF8"),
-                          h->errmsg, sizeof h->errmsg) != 0)
+  if (tmv_list_query_init(
+          &q, params, PQclientEncoding(h->conn) == pg_char_to_encoding("UTF8"),
+          h->errmsg, sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);
   if (rc != TECHMV_OK)

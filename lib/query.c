@@ -11,8 +11,7 @@
 /* The first published layout; older callers can only be this or longer. */
 #define LIST_PARAMS_MIN_SIZE sizeof(techmv_list_params)
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-    TMV_PRINTF(3, 4);
+static int bad(char *err, size_t errlen, const char *fmt, ...) TMV_PRINTF(3, 4);
 static int bad(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -39,14 +38,14 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
   memset(q, 0, sizeof *q);
   q->p = defaults;
   if (params != NULL &&
-      tmv_sized_copy(&q->p, sizeof q->p, params, LIST_PARAMS_MIN_SIZE,
-                     "params", err, errlen) != 0)
+      tmv_sized_copy(&q->p, sizeof q->p, params, LIST_PARAMS_MIN_SIZE, "params",
+                     err, errlen) != 0)
     return -1;
   techmv_list_params *p = &q->p;
 
   if (p->limit < 1 || p->limit > TECHMV_LIMIT_MAX)
-    return bad(err, errlen, "limit %" PRId64 " is out of range 1..%d",
-               p->limit, TECHMV_LIMIT_MAX);
+    return bad(err, errlen, "limit %" PRId64 " is out of range 1..%d", p->limit,
+               TECHMV_LIMIT_MAX);
   if (p->offset < 0 || p->offset > TECHMV_OFFSET_MAX)
     return bad(err, errlen,
                "offset %" PRId64 " is out of range 0..%d (use the 'after' "
@@ -55,8 +54,7 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
   if (p->order != TECHMV_ORDER_ASC && p->order != TECHMV_ORDER_DESC)
     return bad(err, errlen, "order %d is not a techmv_order", (int)p->order);
   if (p->source != TECHMV_SOURCE_AUTO && p->source != TECHMV_SOURCE_BASE)
-    return bad(err, errlen, "source %d is not a techmv_source",
-               (int)p->source);
+    return bad(err, errlen, "source %d is not a techmv_source", (int)p->source);
   if (p->company_count > TECHMV_COMPANIES_MAX)
     return bad(err, errlen, "company_count %zu is more than %d",
                p->company_count, TECHMV_COMPANIES_MAX);
@@ -73,8 +71,8 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
       return bad(err, errlen,
                  "the 'after' cursor needs distinct values (a value may "
                  "repeat when distinct is 0); use offset");
-    if (check_text("after", p->after, TECHMV_CURSOR_MAX, client_utf8, &len,
-                   err, errlen) != 0)
+    if (check_text("after", p->after, TECHMV_CURSOR_MAX, client_utf8, &len, err,
+                   errlen) != 0)
       return -1;
   }
 
@@ -106,8 +104,8 @@ int tmv_search_wants_trigram(const char *term, size_t len) {
       continue; /* UTF-8 continuation: same character */
     /* Non-ASCII characters count as word characters: pg_trgm treats
      * letters of any script as such. */
-    if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-                                                 (c | 0x20) <= 'z')) {
+    if (c >= 0x80 || (c >= '0' && c <= '9') ||
+        ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
       if (++run >= 3)
         return 1;
     } else {
@@ -187,8 +185,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
     if (v & TMV_Q_SEARCH)
       sb_add(&b, " AND t.value ILIKE $%d", param++);
     if (v & TMV_Q_AFTER)
-      sb_add(&b, " AND t.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
-             param++);
+      sb_add(&b, " AND t.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     if (v & TMV_Q_COMPANY)
       sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
     sb_add(&b, " ORDER BY t.value %s LIMIT $1 OFFSET $2", dir);
@@ -200,8 +197,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
            "ILIKE $%d",
            n->view, param++);
     if (v & TMV_Q_AFTER)
-      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
-             param++);
+      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s LIMIT $1 OFFSET $2", dir);
   } else {
     sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
@@ -210,8 +206,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
     if (v & TMV_Q_SEARCH)
       sb_add(&b, " AND (v.value || '') ILIKE $%d", param++);
     if (v & TMV_Q_AFTER)
-      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">",
-             param++);
+      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " ORDER BY v.value %s LIMIT $1 OFFSET $2", dir);
   }
   return sb_finish(&b);

@@ -26,8 +26,8 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
 
   techmv_refresh_options o = defaults;
   if (options != NULL &&
-      tmv_sized_copy(&o, sizeof o, options, REFRESH_OPTIONS_MIN_SIZE,
-                     "options", h->errmsg, sizeof h->errmsg) != 0)
+      tmv_sized_copy(&o, sizeof o, options, REFRESH_OPTIONS_MIN_SIZE, "options",
+                     h->errmsg, sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   if (o.lock_timeout_ms < 0)
     return tmv_fail(h, TECHMV_EINVAL, "lock_timeout_ms %d is negative",

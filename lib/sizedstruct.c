@@ -36,9 +36,8 @@ int tmv_sized_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
   return 0;
 }
 
-int tmv_sized_fill(void *dst, const void *src, size_t src_size,
-                   size_t min_size, const char *what, char *err,
-                   size_t errlen) {
+int tmv_sized_fill(void *dst, const void *src, size_t src_size, size_t min_size,
+                   const char *what, char *err, size_t errlen) {
   size_t dst_size;
   memcpy(&dst_size, dst, sizeof dst_size);
   if (dst_size < min_size) {

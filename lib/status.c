@@ -77,7 +77,7 @@ int techmv_status(techmv *h, techmv_status_info *info) {
     }
     PQclear(res);
   }
-  tmv_sized_fill(info, &st, sizeof st, STATUS_INFO_MIN_SIZE, "info",
-                 h->errmsg, sizeof h->errmsg);
+  tmv_sized_fill(info, &st, sizeof st, STATUS_INFO_MIN_SIZE, "info", h->errmsg,
+                 sizeof h->errmsg);
   return TECHMV_OK;
 }

@@ -85,8 +85,7 @@ static values walk(techmv *hd, techmv_list_params p, int by_cursor,
     if (more)
       ck_assert_uint_eq(n, (size_t)p.limit);
     free(cursor);
-    cursor = techmv_page_cursor(page) ? strdup(techmv_page_cursor(page))
-                                      : NULL;
+    cursor = techmv_page_cursor(page) ? strdup(techmv_page_cursor(page)) : NULL;
     techmv_page_free(page);
     if (!more)
       break;
@@ -113,8 +112,8 @@ static techmv_page *list_ok(techmv *hd, const techmv_list_params *p) {
 /* ---- paths and pages ----------------------------------------------------- */
 
 START_TEST(view_and_base_give_identical_pages) {
-  static const char *searches[] = {NULL, "sql", "a", "%", "_", "\\", "'",
-                                   "\"", "É", "日本", "tech-00"};
+  static const char *searches[] = {NULL, "sql", "a", "%",    "_",      "\\",
+                                   "'",  "\"",  "É", "日本", "tech-00"};
   for (size_t s = 0; s < sizeof searches / sizeof searches[0]; s++) {
     for (int order = 0; order <= 1; order++) {
       for (int64_t offset = 0; offset <= 60; offset += 30) {
@@ -182,9 +181,9 @@ START_TEST(exact_multiple_of_limit_ends_without_more) {
 END_TEST
 
 START_TEST(search_is_literal_and_case_insensitive) {
-  static const char *terms[] = {"%",  "_",   "\\",   "'",   "\"",  "SQL",
-                                "sQl", "é",  "ü",    "日本", "C:\\", "50%",
-                                "snake_", "zzzz-absent"};
+  static const char *terms[] = {"%",    "_",   "\\",     "'",          "\"",
+                                "SQL",  "sQl", "é",      "ü",          "日本",
+                                "C:\\", "50%", "snake_", "zzzz-absent"};
   for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
     for (int order = 0; order <= 1; order++) {
       values want = expected((techmv_order)order, terms[i]);
@@ -264,7 +263,8 @@ START_TEST(every_occurrence_walks_by_offset) {
 }
 END_TEST
 
-/* ---- refresh and status ---------------------------------------------------- */
+/* ---- refresh and status ----------------------------------------------------
+ */
 
 static int view_has(const char *value) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
@@ -362,7 +362,8 @@ END_TEST
 
 START_TEST(dropped_view_falls_back_and_reports) {
   pgt_psql_script(db.name, "rollback.sql", NULL);
-  long long companies = pgt_scalar_ll(db.conn, "SELECT count(*) FROM companies");
+  long long companies =
+      pgt_scalar_ll(db.conn, "SELECT count(*) FROM companies");
   ck_assert_int_gt(companies, 0); /* rollback never touches the source */
 
   values want = expected(TECHMV_ORDER_DESC, "e");
@@ -485,7 +486,8 @@ START_TEST(refresh_refuses_transaction_block) {
 }
 END_TEST
 
-/* ---- statement cache ------------------------------------------------------ */
+/* ---- statement cache ------------------------------------------------------
+ */
 
 static long long techmv_statements(PGconn *c) {
   return pgt_scalar_ll(c, "SELECT count(*) FROM pg_prepared_statements "
@@ -534,7 +536,8 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
 }
 END_TEST
 
-/* ---- connection state and bad input ---------------------------------------- */
+/* ---- connection state and bad input ----------------------------------------
+ */
 
 START_TEST(bad_input_sends_nothing) {
   FILE *trace = tmpfile();
@@ -578,8 +581,8 @@ END_TEST
 
 START_TEST(hostile_text_is_only_data) {
   static const char *nasty[] = {
-      "'; DROP TABLE companies; --", "\\'; SELECT pg_sleep(10); --",
-      "$1", "%' OR '1'='1", "\")); DELETE FROM companies; --"};
+      "'; DROP TABLE companies; --", "\\'; SELECT pg_sleep(10); --", "$1",
+      "%' OR '1'='1", "\")); DELETE FROM companies; --"};
   for (size_t i = 0; i < sizeof nasty / sizeof nasty[0]; i++) {
     techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
     p.search = nasty[i];
@@ -600,8 +603,7 @@ START_TEST(hostile_text_is_only_data) {
   techmv_page_free(page);
   ck_assert_int_eq(techmv_refresh(hv, NULL, NULL), TECHMV_ENOTINSTALLED);
   techmv_close(hv);
-  ck_assert_int_gt(pgt_scalar_ll(db.conn, "SELECT count(*) FROM companies"),
-                   0);
+  ck_assert_int_gt(pgt_scalar_ll(db.conn, "SELECT count(*) FROM companies"), 0);
 
   cfg.view = "a_view_name_that_is_far_too_long_for_its_derived_names_x";
   ck_assert_int_eq(techmv_open(db.conn, &cfg, &hv), TECHMV_EINVAL);
@@ -649,8 +651,9 @@ START_TEST(caller_connection_states) {
   ck_assert_int_eq(techmv_list(h, NULL, &page), TECHMV_ESTATE);
   ck_assert_int_eq(PQexitPipelineMode(db.conn), 1);
   ck_assert_int_eq(PQsetnonblocking(db.conn, 1), 0);
-  ck_assert_int_eq(techmv_status(h, &(techmv_status_info)TECHMV_STATUS_INFO_INIT),
-                   TECHMV_ESTATE);
+  ck_assert_int_eq(
+      techmv_status(h, &(techmv_status_info)TECHMV_STATUS_INFO_INIT),
+      TECHMV_ESTATE);
   ck_assert_int_eq(PQsetnonblocking(db.conn, 0), 0);
   page = list_ok(h, NULL);
   techmv_page_free(page);

@@ -23,8 +23,8 @@ PGconn *pgt_connect(const char *dbname) {
 void pgt_exec(PGconn *conn, const char *sql) {
   PGresult *r = PQexec(conn, sql);
   ExecStatusType st = PQresultStatus(r);
-  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s",
-                sql, PQresultErrorMessage(r));
+  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
+                PQresultErrorMessage(r));
   PQclear(r);
 }
 
@@ -78,13 +78,11 @@ void pgt_db_drop(pgt_db *db) {
   PQfinish(admin);
 }
 
-void pgt_psql_script(const char *dbname, const char *script,
-                     const char *args) {
+void pgt_psql_script(const char *dbname, const char *script, const char *args) {
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
-           "psql -X -q -v ON_ERROR_STOP=1 -d %s %s -f %s/%s >/dev/null",
-           dbname, args ? args : "", env_or("TECHMV_TEST_SQLDIR", "sql"),
-           script);
+           "psql -X -q -v ON_ERROR_STOP=1 -d %s %s -f %s/%s >/dev/null", dbname,
+           args ? args : "", env_or("TECHMV_TEST_SQLDIR", "sql"), script);
   int rc = system(cmd);
   ck_assert_msg(rc == 0, "%s failed (%d)", cmd, rc);
 }

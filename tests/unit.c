@@ -175,9 +175,9 @@ END_TEST
 
 /* ---- SQL text ----------------------------------------------------------- */
 
-static const tmv_names names = {"\"mv\"", "\"s\".\"companies\"", "\"techs\"",
-                                "\"id\"", "\"mv_refresh_log\"",
-                                "\"mv_refresh\""};
+static const tmv_names names = {
+    "\"mv\"", "\"s\".\"companies\"", "\"techs\"",
+    "\"id\"", "\"mv_refresh_log\"",  "\"mv_refresh\""};
 
 START_TEST(sql_view_page) {
   char *sql = tmv_list_sql(&names, 0);
@@ -204,7 +204,8 @@ START_TEST(search_plan_per_term) {
   ck_assert(!tmv_search_wants_trigram("%_\\", 4));
   ck_assert(!tmv_search_wants_trigram("\xc3\xa9\xc3\xa9", 4)); /* 2 chars */
   ck_assert(tmv_search_wants_trigram("caf\xc3\xa9", 5));
-  ck_assert(tmv_search_wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9));
+  ck_assert(
+      tmv_search_wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9));
 
   tmv_list_query q;
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
@@ -289,12 +290,9 @@ END_TEST
 
 START_TEST(like_pattern_escapes_wildcards) {
   const char *cases[][2] = {
-      {"sql", "%sql%"},
-      {"%", "%\\%%"},
-      {"_", "%\\_%"},
-      {"\\", "%\\\\%"},
-      {"a'b\"c", "%a'b\"c%"},
-      {"C:\\x_%", "%C:\\\\x\\_\\%%"},
+      {"sql", "%sql%"},       {"%", "%\\%%"},
+      {"_", "%\\_%"},         {"\\", "%\\\\%"},
+      {"a'b\"c", "%a'b\"c%"}, {"C:\\x_%", "%C:\\\\x\\_\\%%"},
       {"日本", "%日本%"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -309,10 +307,10 @@ START_TEST(utf8_validation) {
   ck_assert(tmv_utf8_valid("", 0));
   ck_assert(tmv_utf8_valid("Caf\xc3\xa9", 5));
   ck_assert(tmv_utf8_valid("\xe6\x97\xa5\xf0\x9f\x98\x80", 7));
-  ck_assert(!tmv_utf8_valid("\xc3", 1));            /* truncated */
-  ck_assert(!tmv_utf8_valid("\xc0\xaf", 2));        /* overlong */
-  ck_assert(!tmv_utf8_valid("\xe0\x80\xaf", 3));    /* overlong */
-  ck_assert(!tmv_utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+  ck_assert(!tmv_utf8_valid("\xc3", 1));             /* truncated */
+  ck_assert(!tmv_utf8_valid("\xc0\xaf", 2));         /* overlong */
+  ck_assert(!tmv_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+  ck_assert(!tmv_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
   ck_assert(!tmv_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
   ck_assert(!tmv_utf8_valid("\x80", 1));
   ck_assert(!tmv_utf8_valid("a\0b", 3));
