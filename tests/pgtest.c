@@ -11,12 +11,18 @@ static const char *env_or(const char *name, const char *fallback) {
   return v && *v ? v : fallback;
 }
 
+static void quiet(void *arg, const char *message) {
+  (void)arg;
+  (void)message; /* NOTICEs of DROP ... IF EXISTS and the like */
+}
+
 PGconn *pgt_connect(const char *dbname) {
   char conninfo[128];
   snprintf(conninfo, sizeof conninfo, "dbname=%s", dbname);
   PGconn *c = PQconnectdb(conninfo);
   ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect %s: %s", dbname,
                 PQerrorMessage(c));
+  PQsetNoticeProcessor(c, quiet, NULL);
   return c;
 }
 
