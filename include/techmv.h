@@ -60,18 +60,25 @@ TECHMV_API int techmv_version_number(void);
 
 typedef enum techmv_rc {
   TECHMV_OK = 0,
-  TECHMV_EINVAL,       /* bad argument; nothing was sent */
-  TECHMV_ENOMEM,       /* out of memory */
-  TECHMV_ESTATE,       /* the connection is not in a state the call can use
-                          (busy, pipeline/COPY mode, failed or open transaction
-                          where not allowed); nothing was sent */
-  TECHMV_ECONN,        /* the connection is bad or was lost */
-  TECHMV_ESERVER,      /* the server reported an error; see techmv_sqlstate() */
-  TECHMV_EBUSY,        /* refresh: another refresh holds the view and the caller
-                          asked not to wait */
-  TECHMV_ETIMEOUT,     /* refresh: the lock timeout expired while waiting */
-  TECHMV_ENOTINSTALLED /* refresh/status: the view or its refresh function
-                          does not exist (run sql/install.sql) */
+  TECHMV_EINVAL,   /* bad argument; nothing was sent */
+  TECHMV_ENOMEM,   /* out of memory */
+  TECHMV_ESTATE,   /* the connection is not in a state the call can use
+                      (busy, pipeline/COPY mode, failed or open transaction
+                      where not allowed); nothing was sent */
+  TECHMV_ECONN,    /* the connection is bad or was lost */
+  TECHMV_ESERVER,  /* the server reported an error; see techmv_sqlstate() */
+  TECHMV_EBUSY,    /* refresh: another refresh holds the view and the caller
+                      asked not to wait */
+  TECHMV_ETIMEOUT, /* refresh: the lock timeout expired while waiting */
+  TECHMV_ENOTINSTALLED, /* refresh: the view or its refresh function does
+                           not exist (run sql/install.sql) */
+  TECHMV_ESTALE,        /* inside the caller's transaction block, the library's
+                           prepared statement was gone (DISCARD ALL, DEALLOCATE,
+                           a pooler) or the view changed shape; the server has
+                           aborted that transaction. Roll back and call again:
+                           outside a transaction block the library recovers by
+                           itself. */
+  TECHMV_EREADONLY      /* refresh: the server is a read-only standby */
 } techmv_rc;
 
 /* Short English description of a result code. Static string, never freed. */
@@ -80,6 +87,17 @@ TECHMV_API const char *techmv_rc_string(int rc);
 /* ---- Handle ------------------------------------------------------------- */
 
 typedef struct techmv techmv;
+
+/* How the handle runs its statements. */
+typedef enum techmv_statements {
+  TECHMV_STATEMENTS_AUTO = 0,   /* named prepared statements, until they are
+                                   lost twice on one connection (the mark of a
+                                   transaction pooler), then unnamed ones */
+  TECHMV_STATEMENTS_NAMED = 1,  /* always named (re-prepared when lost) */
+  TECHMV_STATEMENTS_UNNAMED = 2 /* never named: parse, bind and execute in
+                                   one round trip each call; for PgBouncer
+                                   and other transaction poolers */
+} techmv_statements;
 
 /* Names of the objects the handle works on. NULL members take the defaults
  * shown. Names are plain identifiers (quoted by the library with
@@ -93,10 +111,14 @@ typedef struct techmv_config {
   const char *source_table;  /* "companies" */
   const char *source_column; /* "technologies" (text[]) */
   const char *id_column;     /* "id" (bigint-compatible) */
+  techmv_statements statements; /* TECHMV_STATEMENTS_AUTO */
 } techmv_config;
 
 #define TECHMV_CONFIG_INIT                                                     \
-  { sizeof(techmv_config), NULL, NULL, NULL, NULL, NULL }
+  {                                                                            \
+    sizeof(techmv_config), NULL, NULL, NULL, NULL, NULL,                       \
+        TECHMV_STATEMENTS_AUTO                                                 \
+  }
 #define TECHMV_VIEW_NAME_MAX 50
 
 /* Create a handle bound to `conn`, which stays owned by the caller and must
@@ -262,12 +284,23 @@ typedef struct techmv_status_info {
   double last_refresh_duration_ms;
   double last_refresh_age_s; /* now - (start + duration), server clock */
   int last_refresh_concurrently;
-  int refresh_running;     /* another session is refreshing the view now */
-  int refresh_running_pid; /* its backend pid, 0 when none */
+  int refresh_running;      /* another session is refreshing the view now */
+  int refresh_running_pid;  /* its backend pid, 0 when none */
+  int is_standby;           /* the server is a hot standby (read-only) */
+  double replay_lag_s;      /* standby: seconds since the last replayed
+                               transaction committed on the primary (grows
+                               while the primary is idle); -1 when unknown */
+  int64_t replay_lag_bytes; /* standby: WAL received but not yet replayed;
+                               -1 when unknown */
+  int named_statements;     /* this handle uses named prepared statements
+                               (0: unnamed, e.g. behind a pooler) */
 } techmv_status_info;
 
 #define TECHMV_STATUS_INFO_INIT                                                \
-  { sizeof(techmv_status_info), 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0 }
+  {                                                                            \
+    sizeof(techmv_status_info), 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0,  \
+        -1, -1, 0                                                              \
+  }
 
 /* Fill `info` (caller's storage) with what an operator needs to know. A view
  * that is not installed is not an error: info->installed is 0. Needs the

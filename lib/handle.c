@@ -151,6 +151,17 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
       check_name("id_column", c.id_column, 63, h->errmsg, sizeof h->errmsg))
     goto invalid;
 
+  if (c.statements != TECHMV_STATEMENTS_AUTO &&
+      c.statements != TECHMV_STATEMENTS_NAMED &&
+      c.statements != TECHMV_STATEMENTS_UNNAMED) {
+    snprintf(h->errmsg, sizeof h->errmsg,
+             "config->statements %d is not a techmv_statements",
+             (int)c.statements);
+    goto invalid;
+  }
+  h->mode = c.statements;
+  h->unnamed = c.statements == TECHMV_STATEMENTS_UNNAMED;
+
   tmv_names *n = &h->names;
   n->view = quote_name(conn, c.schema, c.view, "");
   n->table = quote_name(conn, c.schema, c.source_table, "");

@@ -157,6 +157,9 @@ struct techmv {
   PGconn *conn; /* borrowed from the caller */
   tmv_names names;
   tmv_stmt_cache cache;
+  techmv_statements mode;
+  int unnamed; /* running unnamed statements now */
+  int losses;  /* times our named statements vanished on this connection */
   char sqlstate[6];
   char errmsg[TMV_ERRMSG_MAX];
 };

@@ -286,7 +286,12 @@ char *tmv_status_catalog_sql(void) {
          "'advisory' AND l.classid = " REFRESH_LOCK_CLASSID
          " AND l.objid = c.oid AND l.objsubid = 1)) ORDER BY l.pid LIMIT 1), "
          "0), "
-         "to_regclass($2) IS NOT NULL "
+         "to_regclass($2) IS NOT NULL, pg_is_in_recovery(), "
+         "CASE WHEN pg_is_in_recovery() THEN coalesce(extract(epoch FROM "
+         "now() - pg_last_xact_replay_timestamp())::float8, -1) ELSE -1 END, "
+         "CASE WHEN pg_is_in_recovery() THEN coalesce(pg_wal_lsn_diff("
+         "pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint, -1) "
+         "ELSE -1 END "
          "FROM (SELECT to_regclass($1) AS oid) AS r "
          "LEFT JOIN pg_catalog.pg_class AS c ON c.oid = r.oid AND c.relkind "
          "= 'm'");

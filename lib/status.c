@@ -53,6 +53,10 @@ int techmv_status(techmv *h, techmv_status_info *info) {
   st.refresh_running_pid = (int)int_at(res, 5);
   st.refresh_running = st.refresh_running_pid != 0;
   int has_log = bool_at(res, 6);
+  st.is_standby = bool_at(res, 7);
+  st.replay_lag_s = strtod(PQgetvalue(res, 0, 8), NULL);
+  st.replay_lag_bytes = int_at(res, 9);
+  st.named_statements = !h->unnamed;
   PQclear(res);
 
   int populated = st.installed && st.populated;

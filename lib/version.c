@@ -29,6 +29,10 @@ const char *techmv_rc_string(int rc) {
     return "lock timeout";
   case TECHMV_ENOTINSTALLED:
     return "not installed";
+  case TECHMV_ESTALE:
+    return "prepared statement lost inside a transaction block";
+  case TECHMV_EREADONLY:
+    return "read-only server";
   default:
     return "unknown result code";
   }

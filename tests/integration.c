@@ -489,7 +489,7 @@ END_TEST
 /* ---- statement cache ------------------------------------------------------
  */
 
-static long long techmv_statements(PGconn *c) {
+static long long count_our_statements(PGconn *c) {
   return pgt_scalar_ll(c, "SELECT count(*) FROM pg_prepared_statements "
                           "WHERE name LIKE 'techmv\\_%'");
 }
@@ -501,11 +501,11 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
     p.offset = i;
     techmv_page_free(list_ok(h, &p));
   }
-  ck_assert_int_eq(techmv_statements(db.conn), 1);
+  ck_assert_int_eq(count_our_statements(db.conn), 1);
   p.order = TECHMV_ORDER_DESC;
   techmv_page_free(list_ok(h, &p));
   techmv_page_free(list_ok(h, &p));
-  ck_assert_int_eq(techmv_statements(db.conn), 2);
+  ck_assert_int_eq(count_our_statements(db.conn), 2);
   /* Executions counted by the server: 5 + 2 calls, one prepare each. */
   ck_assert_int_eq(pgt_scalar_ll(db.conn,
                                  "SELECT count(*) FROM pg_prepared_statements "
@@ -516,7 +516,7 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
   techmv *h2;
   ck_assert_int_eq(techmv_open(db.conn, NULL, &h2), TECHMV_OK);
   techmv_page_free(list_ok(h2, &p));
-  ck_assert_int_eq(techmv_statements(db.conn), 2);
+  ck_assert_int_eq(count_our_statements(db.conn), 2);
   techmv_close(h2);
 
   int before = PQbackendPID(db.conn);
@@ -526,13 +526,13 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
   techmv_page *page = list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
-  ck_assert_int_eq(techmv_statements(db.conn), 1);
+  ck_assert_int_eq(count_our_statements(db.conn), 1);
 
   /* The caller deallocates everything: the next idle call re-prepares. */
   pgt_exec(db.conn, "DEALLOCATE ALL");
   page = list_ok(h, &p);
   techmv_page_free(page);
-  ck_assert_int_eq(techmv_statements(db.conn), 1);
+  ck_assert_int_eq(count_our_statements(db.conn), 1);
 }
 END_TEST
 
