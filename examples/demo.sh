@@ -9,7 +9,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh tests/install-deps.sh
-[ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure --disable-tests
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1
+[ -f Makefile ] || ./configure -q --disable-tests
 make -j"$(nproc)" >/dev/null
 exec pg_virtualenv -t sh examples/walkthrough.sh "$top"
