@@ -68,10 +68,12 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
   if (rc == TECHMV_ESERVER && strcmp(techmv_sqlstate(h), "25006") ==
                                   0) { /* read_only_sql_transaction */
     PQclear(res);
-    return tmv_fail(h, TECHMV_EREADONLY,
-                    "the server is read-only (a hot standby?): refresh %s on "
-                    "the primary; standbys get it by replication",
-                    h->names.view);
+    tmv_fail(h, TECHMV_EREADONLY,
+             "the server is read-only (a hot standby?): refresh %s on the "
+             "primary; standbys get it by replication",
+             h->names.view);
+    memcpy(h->sqlstate, "25006", sizeof h->sqlstate);
+    return TECHMV_EREADONLY;
   }
   if (rc != TECHMV_OK) {
     PQclear(res);

@@ -26,6 +26,106 @@ if [ -z "${TECHMV_HARNESS_INSIDE:-}" ]; then
 fi
 
 psql="psql -X -q -v ON_ERROR_STOP=1"
+
+# Servers that must run as the cluster's owner: "postgres" when we are root
+# (pg_virtualenv's choice), else ourselves.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+port_free() {
+  ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+next_port() {
+  p=$(( ${1:-$PGPORT} + 1 ))
+  while ! port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+wait_ready() { # port: until the server (or pooler) answers
+  i=0
+  until pg_isready -q -h 127.0.0.1 -p "$1"; do
+    i=$((i + 1))
+    [ "$i" -lt 3000 ] || { echo "pg-harness: nothing answers on port $1" >&2; exit 99; }
+  done
+}
+
+extras_dir=""
+cleanup() {
+  [ -n "$extras_dir" ] || return 0
+  for pid in "$extras_dir"/pgb-*.pid; do
+    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+  done
+  if [ -d "$extras_dir/standby" ]; then
+    as_owner "$bindir/pg_ctl" -D "$extras_dir/standby" -m immediate stop \
+      >/dev/null 2>&1 || true
+  fi
+  rm -rf "$extras_dir"
+}
+trap cleanup EXIT
+
+start_standby() {
+  # A streaming hot standby on loopback, as pg_basebackup -R makes it.
+  sport=$(next_port "$PGPORT")
+  as_owner env PGPASSWORD="$PGPASSWORD" "$bindir/pg_basebackup" \
+    -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -D "$extras_dir/standby" \
+    -R -X stream -c fast
+  hba=$(psql -X -Atc 'SHOW hba_file')
+  as_owner sh -c "cp '$hba' '$extras_dir/standby/pg_hba.conf' &&
+    : >'$extras_dir/standby/pg_ident.conf' &&
+    printf '%s\n' \"listen_addresses = '127.0.0.1'\" 'port = $sport' \
+      \"unix_socket_directories = '$extras_dir'\" 'hot_standby = on' \
+      'fsync = off' >'$extras_dir/standby/postgresql.conf'"
+  as_owner "$bindir/pg_ctl" -D "$extras_dir/standby" \
+    -l "$extras_dir/standby.log" -w start >/dev/null
+  wait_ready "$sport"
+  TECHMV_TEST_STANDBY_PORT=$sport
+  export TECHMV_TEST_STANDBY_PORT
+}
+
+start_pooler() { # mode
+  pport=$(next_port "$((PGPORT + 20))")
+  ini="$extras_dir/pgb-$1.ini"
+  # Few server connections, handed out round robin, so that consecutive
+  # transactions of one client land on different server connections.
+  cat >"$ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PGPORT user=$PGUSER password=$PGPASSWORD
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $pport
+unix_socket_dir =
+auth_type = any
+pool_mode = $1
+default_pool_size = 3
+server_round_robin = 1
+max_client_conn = 200
+pidfile = $extras_dir/pgb-$1.pid
+logfile = $extras_dir/pgb-$1.log
+INI
+  as_owner pgbouncer -q -d "$ini"
+  wait_ready "$pport"
+  echo "$pport"
+}
+
+if [ -n "${TECHMV_HARNESS_EXTRAS:-}" ]; then
+  bindir=$(pg_config --bindir 2>/dev/null || echo "/usr/lib/postgresql/$PGVERSION/bin")
+  [ -x "$bindir/pg_ctl" ] || bindir=/usr/lib/postgresql/$PGVERSION/bin
+  extras_dir=$(mktemp -d)
+  chmod 755 "$extras_dir"
+  [ "$(id -u)" -ne 0 ] || chown postgres "$extras_dir"
+  case ",$TECHMV_HARNESS_EXTRAS," in *,standby,*) start_standby ;; esac
+  case ",$TECHMV_HARNESS_EXTRAS," in *,pooler,*)
+    if ! command -v pgbouncer >/dev/null 2>&1; then
+      echo "pg-harness: pgbouncer not found (Debian: apt-get install pgbouncer)" >&2
+      exit 99
+    fi
+    TECHMV_TEST_POOLER_TX_PORT=$(start_pooler transaction)
+    TECHMV_TEST_POOLER_SESSION_PORT=$(start_pooler session)
+    export TECHMV_TEST_POOLER_TX_PORT TECHMV_TEST_POOLER_SESSION_PORT ;;
+  esac
+fi
 $psql -d postgres -c 'CREATE DATABASE techmv_tpl'
 $psql -d techmv_tpl -v companies="${TECHMV_TEST_COMPANIES:-400}" \
   -v technologies=300 -f "$sqldir/sample_data.sql" >/dev/null

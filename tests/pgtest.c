@@ -26,6 +26,24 @@ PGconn *pgt_connect(const char *dbname) {
   return c;
 }
 
+PGconn *pgt_connect_port(const char *dbname, const char *port_env) {
+  const char *port = getenv(port_env);
+  ck_assert_msg(port != NULL && *port, "%s is not set by the harness",
+                port_env);
+  char conninfo[160];
+  snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%s dbname=%s", port,
+           dbname);
+  PGconn *c = PQconnectdb(conninfo);
+  ck_assert_msg(PQstatus(c) == CONNECTION_OK, "connect %s: %s", conninfo,
+                PQerrorMessage(c));
+  PQsetNoticeProcessor(c, quiet, NULL);
+  return c;
+}
+
+int pgt_backend_pid(PGconn *conn) {
+  return (int)pgt_scalar_ll(conn, "SELECT pg_backend_pid()");
+}
+
 void pgt_exec(PGconn *conn, const char *sql) {
   PGresult *r = PQexec(conn, sql);
   ExecStatusType st = PQresultStatus(r);

@@ -16,6 +16,11 @@ void pgt_db_drop(pgt_db *db);
 
 /* Another connection to the same database. */
 PGconn *pgt_connect(const char *dbname);
+/* A connection through 127.0.0.1:port (a pooler or the standby), or NULL
+ * with the message in err when it fails. */
+PGconn *pgt_connect_port(const char *dbname, const char *port_env);
+/* Backend pid of a connection, as the server (not a pooler) knows it. */
+int pgt_backend_pid(PGconn *conn);
 
 /* Run SQL that must succeed; abort the test otherwise. */
 void pgt_exec(PGconn *conn, const char *sql);
