@@ -1,0 +1,113 @@
+/* libFuzzer target: arbitrary list parameters through validation, escaping,
+ * SQL building and binding. Whatever the input, validation either rejects
+ * it or yields a statement whose placeholders match its bound values, and a
+ * search pattern that means exactly the input term, literally. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c)                                                               \
+  do {                                                                         \
+    if (!(c))                                                                  \
+      __builtin_trap();                                                        \
+  } while (0)
+
+static const tmv_names names = {"\"v\"", "\"s\".\"t\"", "\"c\"",
+                                "\"id\"", "\"l\"", "\"f\""};
+
+/* Undo tmv_like_contains_pattern; NULL if it is not such a pattern. */
+static char *unescape(const char *pat) {
+  size_t n = strlen(pat);
+  if (n < 2 || pat[0] != '%' || pat[n - 1] != '%')
+    return NULL;
+  char *out = malloc(n);
+  size_t o = 0;
+  for (size_t i = 1; i + 1 < n; i++) {
+    char c = pat[i];
+    if (c == '%' || c == '_') {
+      free(out);
+      return NULL; /* an unescaped wildcard */
+    }
+    if (c == '\\') {
+      if (i + 2 >= n) {
+        free(out);
+        return NULL;
+      }
+      c = pat[++i];
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
+  if (size < 19)
+    return 0;
+  memcpy(&p.limit, data, 8);
+  memcpy(&p.offset, data + 8, 8);
+  uint8_t flags = data[16];
+  uint8_t ncomp = data[17] % 8;
+  int utf8 = data[18] & 1;
+  data += 19;
+  size -= 19;
+  p.distinct = flags & 1;
+  p.order = (techmv_order)((flags >> 1) & 3); /* 2 and 3 are invalid */
+  p.source = (techmv_source)((flags >> 3) & 3);
+  int64_t ids[8];
+  if ((size_t)ncomp * 8 > size)
+    ncomp = (uint8_t)(size / 8);
+  memcpy(ids, data, (size_t)ncomp * 8);
+  p.company_ids = (flags & 0x80) ? NULL : ids;
+  p.company_count = ncomp;
+  data += ncomp * 8;
+  size -= ncomp * 8;
+
+  /* The rest: search, NUL, after. */
+  char *text = malloc(size + 1);
+  memcpy(text, data, size);
+  text[size] = '\0';
+  size_t first = strlen(text);
+  p.search = (flags & 0x20) ? text : NULL;
+  p.after = (flags & 0x40) && first < size ? text + first + 1 : NULL;
+
+  char err[256];
+  tmv_list_query q;
+  if (tmv_list_query_init(&q, &p, utf8, err, sizeof err) != 0) {
+    CHECK(err[0] != '\0');
+    free(text);
+    return 0;
+  }
+  CHECK(q.p.limit >= 1 && q.p.limit <= TECHMV_LIMIT_MAX);
+  CHECK(q.p.offset >= 0 && q.p.offset <= TECHMV_OFFSET_MAX);
+  for (int pass = 0; pass < 2; pass++) {
+    /* The preferred variant, and the fallback a view failure leads to. */
+    unsigned v = pass ? q.variant | TMV_Q_BASE : q.variant;
+    char *sql = tmv_list_sql(&names, v);
+    CHECK(sql != NULL);
+    int n = tmv_variant_nparams(v);
+    char want[8];
+    for (int i = 1; i <= n + 1; i++) {
+      snprintf(want, sizeof want, "$%d", i);
+      CHECK((strstr(sql, want) != NULL) == (i <= n));
+    }
+    tmv_bound b;
+    CHECK(tmv_list_bind(&q, v, &b) == n);
+    if (v & TMV_Q_SEARCH) {
+      char *term = unescape(b.values[2]);
+      CHECK(term != NULL);
+      CHECK(strlen(term) == q.search_len &&
+            memcmp(term, q.p.search, q.search_len) == 0);
+      free(term);
+    }
+    tmv_bound_release(&b);
+    free(sql);
+  }
+  free(text);
+  return 0;
+}
