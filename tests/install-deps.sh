@@ -3,7 +3,8 @@
 # when everything is already there.
 set -eu
 pkgs="autoconf automake libtool pkg-config make gcc check libpq-dev
-      postgresql postgresql-common postgresql-contrib valgrind"
+      postgresql postgresql-common postgresql-contrib valgrind pgbouncer
+      iproute2 clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -3,6 +3,7 @@
  * harness's template (sample data, view installed and populated). */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,7 +411,7 @@ static PGconn *hold_refresh(void) {
 typedef struct waiter {
   const char *dbname;
   int pid;
-  volatile int rc;
+  atomic_int rc;
   techmv_refresh_info info;
   PGconn *conn;
 } waiter;
@@ -419,10 +420,10 @@ static void *refresh_and_wait(void *arg) {
   waiter *w = arg;
   techmv *hw;
   if (techmv_open(w->conn, NULL, &hw) != TECHMV_OK) {
-    w->rc = -1;
+    atomic_store(&w->rc, -1);
     return NULL;
   }
-  w->rc = techmv_refresh(hw, NULL, &w->info);
+  atomic_store(&w->rc, techmv_refresh(hw, NULL, &w->info));
   techmv_close(hw);
   return NULL;
 }
@@ -461,13 +462,14 @@ START_TEST(running_refresh_is_seen_and_excludes_others) {
            "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted",
            w.pid);
   int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && w.rc == -2; i++)
+  for (long i = 0; i < 10000000 && !waiting && atomic_load(&w.rc) == -2;
+       i++)
     waiting = pgt_scalar_ll(db.conn, sql) > 0; /* the waiter is queued */
   ck_assert_msg(waiting, "the second refresh never waited");
-  ck_assert_int_eq(w.rc, -2); /* still waiting */
+  ck_assert_int_eq(atomic_load(&w.rc), -2); /* still waiting */
   pgt_exec(other, "COMMIT");
   pthread_join(t, NULL);
-  ck_assert_int_eq(w.rc, TECHMV_OK);
+  ck_assert_int_eq(atomic_load(&w.rc), TECHMV_OK);
   ck_assert_int_eq(w.info.concurrently, 1);
   PQfinish(w.conn);
   PQfinish(other);

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <locale.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,7 +367,7 @@ END_TEST
 typedef struct blocked_call {
   techmv *h;
   int first_call; /* the pipelined prepare+execute path */
-  volatile int rc;
+  atomic_int rc;
 } blocked_call;
 
 static void *list_base(void *arg) {
@@ -375,7 +376,7 @@ static void *list_base(void *arg) {
   p.source = TECHMV_SOURCE_BASE;
   p.order = b->first_call ? TECHMV_ORDER_DESC : TECHMV_ORDER_ASC;
   techmv_page *page = NULL;
-  b->rc = techmv_list(b->h, &p, &page);
+  atomic_store(&b->rc, techmv_list(b->h, &p, &page));
   techmv_page_free(page);
   return NULL;
 }
@@ -397,13 +398,14 @@ static void kill_during_call(int first_call) {
   snprintf(sql, sizeof sql,
            "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted", pid);
   int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && b.rc == -1; i++)
+  for (long i = 0; i < 10000000 && !waiting && atomic_load(&b.rc) == -1;
+       i++)
     waiting = pgt_scalar_ll(locker, sql) > 0;
   ck_assert_msg(waiting, "the call never blocked");
   snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
   pgt_exec(locker, sql);
   pthread_join(t, NULL);
-  ck_assert_int_eq(b.rc, TECHMV_ECONN);
+  ck_assert_int_eq(atomic_load(&b.rc), TECHMV_ECONN);
   pgt_exec(locker, "ROLLBACK");
   PQfinish(locker);
   PQreset(db.conn);
@@ -471,7 +473,7 @@ END_TEST
 
 typedef struct reader {
   const char *dbname;
-  volatile int *stop;
+  atomic_int *stop;
   long calls;
   long errors;
   long unsorted;
@@ -483,7 +485,7 @@ static void *read_loop(void *arg) {
   PGconn *conn = pgt_connect(r->dbname);
   techmv *hr;
   techmv_open(conn, NULL, &hr);
-  for (long n = 0; !*r->stop || n < 20; n++) {
+  for (long n = 0; !atomic_load(r->stop) || n < 20; n++) {
     techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
     p.order = (techmv_order)(n % 2);
     p.offset = (n * 7) % 200;
@@ -517,7 +519,7 @@ START_TEST(readers_never_wait_for_refresh) {
   free(coll);
 
   enum { READERS = 8 };
-  volatile int stop = 0;
+  atomic_int stop = 0;
   reader r[READERS];
   pthread_t t[READERS];
 
@@ -528,7 +530,7 @@ START_TEST(readers_never_wait_for_refresh) {
                     "'Fresh-Tech'::text WHERE id % 10 = 0");
   pgt_exec(refresher, "BEGIN");
   pgt_exec(refresher, "SELECT * FROM mv_distinct_technologies_refresh()");
-  stop = 1;
+  atomic_store(&stop, 1);
   for (int i = 0; i < READERS; i++) {
     r[i] = (reader){.dbname = db.name, .stop = &stop};
     ck_assert_int_eq(pthread_create(&t[i], NULL, read_loop, &r[i]), 0);
@@ -542,7 +544,7 @@ START_TEST(readers_never_wait_for_refresh) {
   }
 
   /* Then continuous reading while refreshes run in a loop. */
-  stop = 0;
+  atomic_store(&stop, 0);
   for (int i = 0; i < READERS; i++) {
     r[i] = (reader){.dbname = db.name, .stop = &stop};
     ck_assert_int_eq(pthread_create(&t[i], NULL, read_loop, &r[i]), 0);
@@ -558,7 +560,7 @@ START_TEST(readers_never_wait_for_refresh) {
     pgt_exec(refresher, sql);
     ck_assert_int_eq(techmv_refresh(hr, NULL, NULL), TECHMV_OK);
   }
-  stop = 1;
+  atomic_store(&stop, 1);
   long calls = 0;
   for (int i = 0; i < READERS; i++) {
     pthread_join(t[i], NULL);

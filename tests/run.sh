@@ -1,16 +1,51 @@
 #!/bin/sh
-# From a fresh Debian checkout to a tested library: installs what is missing,
-# builds with warnings as errors, runs `make check` (unit tests, exported
-# symbols, integration tests and the README walkthrough, each server test on
-# a throwaway PostgreSQL of its own), `make distcheck`, and builds and runs a
-# program against the installed library found with pkg-config.
+# From a fresh Debian checkout to a tested library. Installs what is
+# missing, then, with warnings as errors:
+#   - make distcheck: the tarball builds out of tree and its `make check`
+#     passes (unit tests, exported symbols, integration tests, the README
+#     walkthrough and the reliability tests, each server test on throwaway
+#     PostgreSQL servers of its own, with PgBouncer and a hot standby);
+#   - a program built with pkg-config against the installed library runs;
+#   - the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   - the same tests under valgrind memcheck, the threaded ones under
+#     helgrind;
+#   - the fuzz target for a bounded time;
+#   - the benchmark at a tiny scale, as a smoke test (no timing asserted).
 set -eu
 cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
 sh tests/install-deps.sh
+[ ! -f Makefile ] || make distclean >/dev/null # an in-tree build (the demo)
 autoreconf -fi
-./configure --enable-werror
-make -j2
-make -j2 check VERBOSE=1
-make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror VERBOSE=1
-sh tests/installcheck.sh
+
+section() { printf '\n=== %s\n' "$*"; }
+
+section "build and make distcheck"
+rm -rf _build _build-sanitizers
+mkdir _build
+cd _build
+../configure -q --enable-werror
+make -j"$jobs" >/dev/null
+make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror VERBOSE=1
+
+section "installed library through pkg-config"
+sh "$top/tests/installcheck.sh"
+
+section "AddressSanitizer + UndefinedBehaviorSanitizer"
+mkdir "$top/_build-sanitizers"
+cd "$top/_build-sanitizers"
+../configure -q --enable-werror --enable-sanitizers
+make -j"$jobs" >/dev/null
+make -j"$jobs" check VERBOSE=1
+
+section "valgrind"
+cd "$top/_build"
+make -j"$jobs" check TESTS= >/dev/null # build the test programs only
+top_srcdir=$top top_builddir=. sh "$top/tests/memcheck.sh"
+
+section "fuzzing"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} sh "$top/tests/fuzz.sh"
+
+echo
 echo "run.sh: all tests passed"
