@@ -25,10 +25,14 @@
 int tmv_sized_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
                    const char *what, char *err, size_t errlen);
 
-/* Write `src` (full, current size) into the caller's struct `dst`, whose
- * first member says how much of it the caller has. Returns 0 or -1. */
-int tmv_sized_fill(void *dst, const void *src, size_t src_size, size_t min_size,
-                   const char *what, char *err, size_t errlen);
+/* Whether the caller's output struct `out` is at least `min_size` by its
+ * size member. Returns 0, or -1 with a message in err. */
+int tmv_sized_check(const void *out, size_t min_size, const char *what,
+                    char *err, size_t errlen);
+
+/* Write `src` (full, current size) into the caller's struct `dst`, already
+ * checked by tmv_sized_check, as far as the caller's size reaches. */
+void tmv_sized_fill(void *dst, const void *src, size_t src_size);
 
 /* ---- Text helpers (text.c) ---------------------------------------------- */
 

@@ -32,15 +32,9 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
   if (o.lock_timeout_ms < 0)
     return tmv_fail(h, TECHMV_EINVAL, "lock_timeout_ms %d is negative",
                     o.lock_timeout_ms);
-  if (info != NULL) {
-    size_t size;
-    memcpy(&size, info, sizeof size);
-    if (size < REFRESH_INFO_MIN_SIZE)
-      return tmv_fail(h, TECHMV_EINVAL,
-                      "info->size is %zu; initialize it with "
-                      "TECHMV_REFRESH_INFO_INIT",
-                      size);
-  }
+  if (info != NULL && tmv_sized_check(info, REFRESH_INFO_MIN_SIZE, "info",
+                                      h->errmsg, sizeof h->errmsg) != 0)
+    return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);
   if (rc != TECHMV_OK)
     return rc;
@@ -107,8 +101,7 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
     full.started_at = strtod(PQgetvalue(res, 0, 2), NULL);
     full.duration_ms = strtod(PQgetvalue(res, 0, 3), NULL);
     full.rows = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-    tmv_sized_fill(info, &full, sizeof full, REFRESH_INFO_MIN_SIZE, "info",
-                   h->errmsg, sizeof h->errmsg);
+    tmv_sized_fill(info, &full, sizeof full);
   }
   PQclear(res);
   return TECHMV_OK;

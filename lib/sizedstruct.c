@@ -36,19 +36,23 @@ int tmv_sized_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
   return 0;
 }
 
-int tmv_sized_fill(void *dst, const void *src, size_t src_size, size_t min_size,
-                   const char *what, char *err, size_t errlen) {
+int tmv_sized_check(const void *out, size_t min_size, const char *what,
+                    char *err, size_t errlen) {
+  size_t size;
+  memcpy(&size, out, sizeof size);
+  if (size >= min_size)
+    return 0;
+  snprintf(err, errlen,
+           "%s->size is %zu, smaller than any version of the struct (%zu); "
+           "initialize it with its _INIT macro",
+           what, size, min_size);
+  return -1;
+}
+
+void tmv_sized_fill(void *dst, const void *src, size_t src_size) {
   size_t dst_size;
   memcpy(&dst_size, dst, sizeof dst_size);
-  if (dst_size < min_size) {
-    snprintf(err, errlen,
-             "%s->size is %zu, smaller than any version of the struct (%zu); "
-             "initialize it with its _INIT macro",
-             what, dst_size, min_size);
-    return -1;
-  }
   size_t n = dst_size < src_size ? dst_size : src_size;
   memcpy((char *)dst + sizeof dst_size, (const char *)src + sizeof dst_size,
          n - sizeof dst_size);
-  return 0;
 }

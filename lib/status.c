@@ -23,13 +23,9 @@ int techmv_status(techmv *h, techmv_status_info *info) {
   tmv_clear_error(h);
   if (info == NULL)
     return tmv_fail(h, TECHMV_EINVAL, "info is NULL");
-  size_t size;
-  memcpy(&size, info, sizeof size);
-  if (size < STATUS_INFO_MIN_SIZE)
-    return tmv_fail(h, TECHMV_EINVAL,
-                    "info->size is %zu; initialize it with "
-                    "TECHMV_STATUS_INFO_INIT",
-                    size);
+  if (tmv_sized_check(info, STATUS_INFO_MIN_SIZE, "info", h->errmsg,
+                      sizeof h->errmsg) != 0)
+    return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);
   if (rc != TECHMV_OK)
     return rc;
@@ -81,7 +77,6 @@ int techmv_status(techmv *h, techmv_status_info *info) {
     }
     PQclear(res);
   }
-  tmv_sized_fill(info, &st, sizeof st, STATUS_INFO_MIN_SIZE, "info", h->errmsg,
-                 sizeof h->errmsg);
+  tmv_sized_fill(info, &st, sizeof st);
   return TECHMV_OK;
 }

@@ -15,50 +15,14 @@
 -- unless pg_trgm is already installed.
 
 -- A failure must stop the script with a non-zero exit status even when the
--- caller forgot -v ON_ERROR_STOP=1.
+-- caller forgot -v ON_ERROR_STOP=1 (set here: psql does not stop the
+-- including script for a setting made inside an included one).
 \set ON_ERROR_STOP on
-
-\if :{?schema}
-\else
-  \set schema public
-\endif
-\if :{?view}
-\else
-  \set view mv_distinct_technologies
-\endif
-\if :{?source_table}
-\else
-  \set source_table companies
-\endif
-\if :{?source_column}
-\else
-  \set source_column technologies
-\endif
-\if :{?id_column}
-\else
-  \set id_column id
-\endif
+\ir names.sql
 \if :{?populate}
 \else
   \set populate on
 \endif
-
--- Derived names add up to 12 bytes to the view name (<view>_refresh_log,
--- <view>_log_started); PostgreSQL would silently truncate anything past 63
--- bytes, while the library and rollback.sql look objects up by their full
--- derived names.
-SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
-              '22023',
-              format('libtechmv: view name %L is %s bytes long', :'view', octet_length(:'view')),
-              'Use a view name of at most 50 bytes so that the derived index, log table and function names fit in 63.')
- WHERE octet_length(:'view') > 50
-\gexec
-
-\set value_key :view '_value_key'
-\set value_trgm :view '_value_trgm'
-\set log_table :view '_refresh_log'
-\set log_started :view '_log_started'
-\set refresh_func :view '_refresh'
 
 SELECT format('libtechmv: distinct elements of %I.%I.%I (company id column: %I)',
               :'schema', :'source_table', :'source_column', :'id_column') AS view_comment

@@ -17,31 +17,14 @@
 -- (the job is named refresh_<view>); rollback.sql does that too.
 
 -- A failure must stop the script with a non-zero exit status even when the
--- caller forgot -v ON_ERROR_STOP=1.
+-- caller forgot -v ON_ERROR_STOP=1 (set here: psql does not stop the
+-- including script for a setting made inside an included one).
 \set ON_ERROR_STOP on
-
-\if :{?schema}
-\else
-  \set schema public
-\endif
-\if :{?view}
-\else
-  \set view mv_distinct_technologies
-\endif
+\ir names.sql
 \if :{?schedule}
 \else
   \set schedule '0 */6 * * *'
 \endif
-
-SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
-              '22023',
-              format('libtechmv: view name %L is %s bytes long', :'view', octet_length(:'view')),
-              'install.sql only accepts view names of at most 50 bytes.')
- WHERE octet_length(:'view') > 50
-\gexec
-
-\set refresh_func :view '_refresh'
-\set cron_job 'refresh_' :view
 
 DO $chk$
 BEGIN

@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
       __builtin_trap();                                                        \
   } while (0)
 
-static const tmv_names names = {"\"v\"", "\"s\".\"t\"", "\"c\"",
-                                "\"id\"", "\"l\"", "\"f\""};
+static const tmv_names names = {"\"v\"",  "\"s\".\"t\"", "\"c\"",
+                                "\"id\"", "\"l\"",       "\"f\""};
 
 /* Undo tmv_like_contains_pattern; NULL if it is not such a pattern. */
 static char *unescape(const char *pat) {

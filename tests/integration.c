@@ -12,20 +12,6 @@
 
 #include "pgtest.h"
 
-static pgt_db db;
-static techmv *h;
-
-static void setup(void) {
-  pgt_db_create(&db);
-  ck_assert_int_eq(techmv_open(db.conn, NULL, &h), TECHMV_OK);
-}
-
-static void teardown(void) {
-  techmv_close(h);
-  h = NULL;
-  pgt_db_drop(&db);
-}
-
 /* ---- helpers ------------------------------------------------------------ */
 
 typedef struct values {
@@ -102,14 +88,6 @@ static void assert_same(const values *a, const values *b) {
     ck_assert_str_eq(a->v[i], b->v[i]);
 }
 
-static techmv_page *list_ok(techmv *hd, const techmv_list_params *p) {
-  techmv_page *page = NULL;
-  int rc = techmv_list(hd, p, &page);
-  ck_assert_msg(rc == TECHMV_OK, "list: %s (%s)", techmv_errmsg(hd),
-                techmv_rc_string(rc));
-  return page;
-}
-
 /* ---- paths and pages ----------------------------------------------------- */
 
 START_TEST(view_and_base_give_identical_pages) {
@@ -123,9 +101,9 @@ START_TEST(view_and_base_give_identical_pages) {
         p.order = (techmv_order)order;
         p.offset = offset;
         p.limit = 13;
-        techmv_page *view = list_ok(h, &p);
+        techmv_page *view = pgt_list_ok(h, &p);
         p.source = TECHMV_SOURCE_BASE;
-        techmv_page *base = list_ok(h, &p);
+        techmv_page *base = pgt_list_ok(h, &p);
         ck_assert_int_eq(techmv_page_path(view), TECHMV_PATH_VIEW);
         ck_assert_int_eq(techmv_page_path(base), TECHMV_PATH_BASE);
         ck_assert_uint_eq(techmv_page_count(view), techmv_page_count(base));
@@ -164,16 +142,16 @@ START_TEST(exact_multiple_of_limit_ends_without_more) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   p.limit = 10;
   p.offset = (int64_t)all.n - 10;
-  techmv_page *page = list_ok(h, &p);
+  techmv_page *page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 10);
   ck_assert_int_eq(techmv_page_has_more(page), 0);
   techmv_page_free(page);
   p.offset = (int64_t)all.n - 11;
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_has_more(page), 1);
   techmv_page_free(page);
   p.offset = (int64_t)all.n + 5;
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 0);
   ck_assert_ptr_null(techmv_page_cursor(page));
   techmv_page_free(page);
@@ -217,7 +195,7 @@ START_TEST(company_filter_uses_source_table) {
   p.company_ids = ids;
   p.company_count = 4;
   p.limit = 1000;
-  techmv_page *page = list_ok(h, &p);
+  techmv_page *page = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_BASE);
   PGresult *r = PQexec(db.conn, "SELECT DISTINCT t FROM companies c, "
                                 "unnest(c.technologies) t WHERE c.id IN "
@@ -232,7 +210,7 @@ START_TEST(company_filter_uses_source_table) {
 
   /* distinct = 0: one row per occurrence. */
   p.distinct = 0;
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_BASE);
   long long occurrences = pgt_scalar_ll(
       db.conn, "SELECT count(*) FROM companies c, unnest(c.technologies) t "
@@ -243,7 +221,7 @@ START_TEST(company_filter_uses_source_table) {
   /* A company filter combined with search. */
   p.distinct = 1;
   p.search = "e";
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   for (size_t i = 0; i < techmv_page_count(page); i++)
     ck_assert(strchr(techmv_page_value(page, i), 'e') ||
               strchr(techmv_page_value(page, i), 'E'));
@@ -270,7 +248,7 @@ END_TEST
 static int view_has(const char *value) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   p.search = value;
-  techmv_page *page = list_ok(h, &p);
+  techmv_page *page = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
   int found = 0;
   for (size_t i = 0; i < techmv_page_count(page); i++)
@@ -393,7 +371,7 @@ START_TEST(dropped_view_falls_back_and_reports) {
 
   /* Reinstalled, the view serves again. */
   pgt_psql_script(db.name, "install.sql", NULL);
-  page = list_ok(h, NULL);
+  page = pgt_list_ok(h, NULL);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
   techmv_page_free(page);
 }
@@ -447,7 +425,7 @@ START_TEST(running_refresh_is_seen_and_excludes_others) {
   free(lt);
 
   /* Readers are not blocked by the running refresh. */
-  techmv_page *page = list_ok(h, NULL);
+  techmv_page *page = pgt_list_ok(h, NULL);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
 
@@ -462,8 +440,7 @@ START_TEST(running_refresh_is_seen_and_excludes_others) {
            "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted",
            w.pid);
   int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && atomic_load(&w.rc) == -2;
-       i++)
+  for (long i = 0; i < 10000000 && !waiting && atomic_load(&w.rc) == -2; i++)
     waiting = pgt_scalar_ll(db.conn, sql) > 0; /* the waiter is queued */
   ck_assert_msg(waiting, "the second refresh never waited");
   ck_assert_int_eq(atomic_load(&w.rc), -2); /* still waiting */
@@ -501,12 +478,12 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   for (int i = 0; i < 5; i++) {
     p.offset = i;
-    techmv_page_free(list_ok(h, &p));
+    techmv_page_free(pgt_list_ok(h, &p));
   }
   ck_assert_int_eq(count_our_statements(db.conn), 1);
   p.order = TECHMV_ORDER_DESC;
-  techmv_page_free(list_ok(h, &p));
-  techmv_page_free(list_ok(h, &p));
+  techmv_page_free(pgt_list_ok(h, &p));
+  techmv_page_free(pgt_list_ok(h, &p));
   ck_assert_int_eq(count_our_statements(db.conn), 2);
   /* Executions counted by the server: 5 + 2 calls, one prepare each. */
   ck_assert_int_eq(pgt_scalar_ll(db.conn,
@@ -517,7 +494,7 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
   /* A second handle on the same connection reuses the statements. */
   techmv *h2;
   ck_assert_int_eq(techmv_open(db.conn, NULL, &h2), TECHMV_OK);
-  techmv_page_free(list_ok(h2, &p));
+  techmv_page_free(pgt_list_ok(h2, &p));
   ck_assert_int_eq(count_our_statements(db.conn), 2);
   techmv_close(h2);
 
@@ -525,14 +502,14 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
   PQreset(db.conn);
   ck_assert_int_eq(PQstatus(db.conn), CONNECTION_OK);
   ck_assert_int_ne(PQbackendPID(db.conn), before);
-  techmv_page *page = list_ok(h, &p);
+  techmv_page *page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
   ck_assert_int_eq(count_our_statements(db.conn), 1);
 
   /* The caller deallocates everything: the next idle call re-prepares. */
   pgt_exec(db.conn, "DEALLOCATE ALL");
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   techmv_page_free(page);
   ck_assert_int_eq(count_our_statements(db.conn), 1);
 }
@@ -588,19 +565,19 @@ START_TEST(hostile_text_is_only_data) {
   for (size_t i = 0; i < sizeof nasty / sizeof nasty[0]; i++) {
     techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
     p.search = nasty[i];
-    techmv_page *page = list_ok(h, &p);
+    techmv_page *page = pgt_list_ok(h, &p);
     ck_assert_uint_eq(techmv_page_count(page), 0);
     techmv_page_free(page);
     p.search = NULL;
     p.after = nasty[i];
-    techmv_page_free(list_ok(h, &p));
+    techmv_page_free(pgt_list_ok(h, &p));
   }
   /* Configured names are identifiers, quoted: no injection either. */
   techmv_config cfg = TECHMV_CONFIG_INIT;
   cfg.view = "mv\"; DROP TABLE companies; --";
   techmv *hv;
   ck_assert_int_eq(techmv_open(db.conn, &cfg, &hv), TECHMV_OK);
-  techmv_page *page = list_ok(hv, NULL);
+  techmv_page *page = pgt_list_ok(hv, NULL);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_FALLBACK);
   techmv_page_free(page);
   ck_assert_int_eq(techmv_refresh(hv, NULL, NULL), TECHMV_ENOTINSTALLED);
@@ -623,12 +600,12 @@ START_TEST(caller_connection_states) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   p.source = TECHMV_SOURCE_BASE;
   p.search = "Txn-Only";
-  techmv_page *page = list_ok(h, &p);
+  techmv_page *page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 1);
   techmv_page_free(page);
   ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INTRANS);
   pgt_exec(db.conn, "ROLLBACK");
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 0);
   techmv_page_free(page);
 
@@ -657,7 +634,7 @@ START_TEST(caller_connection_states) {
       techmv_status(h, &(techmv_status_info)TECHMV_STATUS_INFO_INIT),
       TECHMV_ESTATE);
   ck_assert_int_eq(PQsetnonblocking(db.conn, 0), 0);
-  page = list_ok(h, NULL);
+  page = pgt_list_ok(h, NULL);
   techmv_page_free(page);
 }
 END_TEST
@@ -680,7 +657,7 @@ START_TEST(custom_names_and_schema) {
   cfg.id_column = "firm_id";
   techmv *ho;
   ck_assert_int_eq(techmv_open(db.conn, &cfg, &ho), TECHMV_OK);
-  techmv_page *page = list_ok(ho, NULL);
+  techmv_page *page = pgt_list_ok(ho, NULL);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
   ck_assert_uint_eq(techmv_page_count(page), 3);
   ck_assert_str_eq(techmv_page_value(page, 0), "a");
@@ -690,7 +667,7 @@ START_TEST(custom_names_and_schema) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   p.company_ids = two;
   p.company_count = 1;
-  page = list_ok(ho, &p);
+  page = pgt_list_ok(ho, &p);
   ck_assert_uint_eq(techmv_page_count(page), 2);
   techmv_page_free(page);
   techmv_refresh_info info = TECHMV_REFRESH_INFO_INIT;
@@ -703,7 +680,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("integration");
   TCase *t = tcase_create("list");
-  tcase_add_checked_fixture(t, setup, teardown);
+  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
   tcase_set_timeout(t, 120);
   tcase_add_test(t, view_and_base_give_identical_pages);
   tcase_add_test(t, walk_every_page_by_offset_and_cursor);
@@ -715,7 +692,7 @@ int main(void) {
   suite_add_tcase(s, t);
 
   t = tcase_create("refresh");
-  tcase_add_checked_fixture(t, setup, teardown);
+  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
   tcase_set_timeout(t, 120);
   tcase_add_test(t, refresh_adds_and_removes_values);
   tcase_add_test(t, status_before_and_after_refresh);
@@ -726,7 +703,7 @@ int main(void) {
   suite_add_tcase(s, t);
 
   t = tcase_create("connection");
-  tcase_add_checked_fixture(t, setup, teardown);
+  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
   tcase_set_timeout(t, 120);
   tcase_add_test(t, statements_prepared_once_and_recovered_after_reset);
   tcase_add_test(t, bad_input_sends_nothing);

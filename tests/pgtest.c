@@ -76,28 +76,28 @@ PGresult *pgt_query1(PGconn *conn, const char *sql, const char *param) {
   return r;
 }
 
-void pgt_db_create(pgt_db *db) {
+void pgt_db_create(pgt_db *d) {
   /* Unique per test process: tests run in forked children. */
-  snprintf(db->name, sizeof db->name, "techmv_t%ld", (long)getpid());
+  snprintf(d->name, sizeof d->name, "techmv_t%ld", (long)getpid());
   PGconn *admin = pgt_connect("postgres");
   char sql[256];
-  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db->name);
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", d->name);
   pgt_exec(admin, sql);
-  snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", db->name,
+  snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", d->name,
            env_or("TECHMV_TEST_TEMPLATE", "techmv_tpl"));
   pgt_exec(admin, sql);
   PQfinish(admin);
-  db->conn = pgt_connect(db->name);
+  d->conn = pgt_connect(d->name);
 }
 
-void pgt_db_drop(pgt_db *db) {
-  if (db->conn != NULL)
-    PQfinish(db->conn);
-  db->conn = NULL;
+void pgt_db_drop(pgt_db *d) {
+  if (d->conn != NULL)
+    PQfinish(d->conn);
+  d->conn = NULL;
   PGconn *admin = pgt_connect("postgres");
   char sql[256];
   snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-           db->name);
+           d->name);
   pgt_exec(admin, sql);
   PQfinish(admin);
 }
@@ -109,4 +109,26 @@ void pgt_psql_script(const char *dbname, const char *script, const char *args) {
            args ? args : "", env_or("TECHMV_TEST_SQLDIR", "sql"), script);
   int rc = system(cmd);
   ck_assert_msg(rc == 0, "%s failed (%d)", cmd, rc);
+}
+
+pgt_db db;
+techmv *h;
+
+void pgt_setup(void) {
+  pgt_db_create(&db);
+  ck_assert_int_eq(techmv_open(db.conn, NULL, &h), TECHMV_OK);
+}
+
+void pgt_teardown(void) {
+  techmv_close(h);
+  h = NULL;
+  pgt_db_drop(&db);
+}
+
+techmv_page *pgt_list_ok(techmv *hd, const techmv_list_params *p) {
+  techmv_page *page = NULL;
+  int rc = techmv_list(hd, p, &page);
+  ck_assert_msg(rc == TECHMV_OK, "list: %s (%s)", techmv_errmsg(hd),
+                techmv_rc_string(rc));
+  return page;
 }

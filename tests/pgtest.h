@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 
+#include <techmv.h>
+
 /* A new database cloned from the harness's template, and a connection to
  * it; each test gets its own so that tests do not see each other. */
 typedef struct pgt_db {
@@ -11,8 +13,18 @@ typedef struct pgt_db {
   PGconn *conn;
 } pgt_db;
 
-void pgt_db_create(pgt_db *db);
-void pgt_db_drop(pgt_db *db);
+void pgt_db_create(pgt_db *d);
+void pgt_db_drop(pgt_db *d);
+
+/* The fixture most tests use: a fresh database `db` and a handle `h` with
+ * the default names on its connection. */
+extern pgt_db db;
+extern techmv *h;
+void pgt_setup(void);
+void pgt_teardown(void);
+
+/* techmv_list that must succeed. */
+techmv_page *pgt_list_ok(techmv *hd, const techmv_list_params *p);
 
 /* Another connection to the same database. */
 PGconn *pgt_connect(const char *dbname);

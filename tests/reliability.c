@@ -14,28 +14,6 @@
 
 #include "pgtest.h"
 
-static pgt_db db;
-static techmv *h;
-
-static void setup(void) {
-  pgt_db_create(&db);
-  ck_assert_int_eq(techmv_open(db.conn, NULL, &h), TECHMV_OK);
-}
-
-static void teardown(void) {
-  techmv_close(h);
-  h = NULL;
-  pgt_db_drop(&db);
-}
-
-static techmv_page *list_ok(techmv *hd, const techmv_list_params *p) {
-  techmv_page *page = NULL;
-  int rc = techmv_list(hd, p, &page);
-  ck_assert_msg(rc == TECHMV_OK, "list: %s (%s)", techmv_errmsg(hd),
-                techmv_rc_string(rc));
-  return page;
-}
-
 static void assert_same_page(const techmv_page *a, const techmv_page *b) {
   ck_assert_uint_eq(techmv_page_count(a), techmv_page_count(b));
   ck_assert_int_eq(techmv_page_has_more(a), techmv_page_has_more(b));
@@ -45,8 +23,8 @@ static void assert_same_page(const techmv_page *a, const techmv_page *b) {
 
 /* The page the direct connection gives for p: the reference. */
 static void check_against_direct(techmv *hd, const techmv_list_params *p) {
-  techmv_page *want = list_ok(h, p);
-  techmv_page *got = list_ok(hd, p);
+  techmv_page *want = pgt_list_ok(h, p);
+  techmv_page *got = pgt_list_ok(hd, p);
   assert_same_page(got, want);
   techmv_page_free(want);
   techmv_page_free(got);
@@ -126,7 +104,7 @@ static void build_refs(void) {
   for (int i = 0; i < REF_PAGES; i++) {
     techmv_list_params p;
     ref_params(i, &p);
-    techmv_page *page = list_ok(h, &p);
+    techmv_page *page = pgt_list_ok(h, &p);
     ref_count[i] = techmv_page_count(page);
     for (size_t k = 0; k < ref_count[i]; k++)
       ref[i][k] = strdup(techmv_page_value(page, k));
@@ -214,9 +192,9 @@ END_TEST
  */
 
 START_TEST(discard_all_recovers_when_idle) {
-  techmv_page_free(list_ok(h, NULL));
+  techmv_page_free(pgt_list_ok(h, NULL));
   pgt_exec(db.conn, "DISCARD ALL");
-  techmv_page *page = list_ok(h, NULL);
+  techmv_page *page = pgt_list_ok(h, NULL);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
   ck_assert_int_eq(named_statements(h), 1);
@@ -228,7 +206,7 @@ START_TEST(discard_all_recovers_when_idle) {
 END_TEST
 
 START_TEST(lost_statement_in_transaction_is_not_retried) {
-  techmv_page_free(list_ok(h, NULL));
+  techmv_page_free(pgt_list_ok(h, NULL));
   pgt_exec(db.conn, "BEGIN");
   pgt_exec(db.conn, "DEALLOCATE ALL");
   FILE *trace = tmpfile();
@@ -250,7 +228,7 @@ START_TEST(lost_statement_in_transaction_is_not_retried) {
   ck_assert_int_eq(bind, 1);
   ck_assert_int_eq(techmv_list(h, NULL, &page), TECHMV_ESTATE);
   pgt_exec(db.conn, "ROLLBACK");
-  page = list_ok(h, NULL);
+  page = pgt_list_ok(h, NULL);
   techmv_page_free(page);
 }
 END_TEST
@@ -276,11 +254,11 @@ START_TEST(view_recreated_with_another_type) {
                     "LATERAL unnest(c.technologies) t(value) WHERE t.value "
                     "IS NOT NULL");
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-  techmv_page *before = list_ok(h, &p);
+  techmv_page *before = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_path(before), TECHMV_PATH_VIEW);
 
   recreate_view("varchar"); /* same name, another result type */
-  techmv_page *after = list_ok(h, &p);
+  techmv_page *after = pgt_list_ok(h, &p);
   ck_assert_int_eq(techmv_page_path(after), TECHMV_PATH_VIEW);
   assert_same_page(before, after);
   techmv_page_free(after);
@@ -292,7 +270,7 @@ START_TEST(view_recreated_with_another_type) {
   ck_assert_int_eq(techmv_list(h, &p, &page), TECHMV_ESTALE);
   ck_assert_str_eq(techmv_sqlstate(h), "0A000");
   pgt_exec(db.conn, "ROLLBACK");
-  after = list_ok(h, &p);
+  after = pgt_list_ok(h, &p);
   assert_same_page(before, after);
   techmv_page_free(after);
   techmv_page_free(before);
@@ -341,7 +319,7 @@ END_TEST
  */
 
 START_TEST(backend_killed_between_calls) {
-  techmv_page_free(list_ok(h, NULL));
+  techmv_page_free(pgt_list_ok(h, NULL));
   PGconn *admin = pgt_connect(db.name);
   char sql[128];
   snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
@@ -358,7 +336,7 @@ START_TEST(backend_killed_between_calls) {
       TECHMV_ECONN);
   PQreset(db.conn);
   ck_assert_int_eq(PQstatus(db.conn), CONNECTION_OK);
-  page = list_ok(h, NULL);
+  page = pgt_list_ok(h, NULL);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
 }
@@ -385,7 +363,7 @@ static void kill_during_call(int first_call) {
   if (!first_call) {
     techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
     p.source = TECHMV_SOURCE_BASE;
-    techmv_page_free(list_ok(h, &p)); /* prepared already */
+    techmv_page_free(pgt_list_ok(h, &p)); /* prepared already */
   }
   int pid = PQbackendPID(db.conn);
   PGconn *locker = pgt_connect(db.name);
@@ -398,8 +376,7 @@ static void kill_during_call(int first_call) {
   snprintf(sql, sizeof sql,
            "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted", pid);
   int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && atomic_load(&b.rc) == -1;
-       i++)
+  for (long i = 0; i < 10000000 && !waiting && atomic_load(&b.rc) == -1; i++)
     waiting = pgt_scalar_ll(locker, sql) > 0;
   ck_assert_msg(waiting, "the call never blocked");
   snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
@@ -409,7 +386,7 @@ static void kill_during_call(int first_call) {
   pgt_exec(locker, "ROLLBACK");
   PQfinish(locker);
   PQreset(db.conn);
-  techmv_page *page = list_ok(h, NULL);
+  techmv_page *page = pgt_list_ok(h, NULL);
   ck_assert_uint_eq(techmv_page_count(page), 25);
   techmv_page_free(page);
 }
@@ -447,19 +424,19 @@ START_TEST(copy_in_progress_is_refused) {
   ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
   PQclear(r);
   ck_assert_ptr_null(PQgetResult(db.conn));
-  page = list_ok(h, NULL);
+  page = pgt_list_ok(h, NULL);
   techmv_page_free(page);
 }
 END_TEST
 
 START_TEST(calls_in_caller_transaction_commit_nothing) {
   pgt_exec(db.conn, "BEGIN");
-  techmv_page_free(list_ok(h, NULL));
+  techmv_page_free(pgt_list_ok(h, NULL));
   techmv_status_info st = TECHMV_STATUS_INFO_INIT;
   ck_assert_int_eq(techmv_status(h, &st), TECHMV_OK);
   ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INTRANS);
   pgt_exec(db.conn, "CREATE TABLE only_if_committed (x int)");
-  techmv_page_free(list_ok(h, NULL));
+  techmv_page_free(pgt_list_ok(h, NULL));
   pgt_exec(db.conn, "ROLLBACK");
   ck_assert_int_eq(pgt_scalar_ll(db.conn, "SELECT count(*) FROM pg_class "
                                           "WHERE relname = "
@@ -644,9 +621,9 @@ START_TEST(hot_standby) {
   techmv *hs;
   ck_assert_int_eq(techmv_open(sb, NULL, &hs), TECHMV_OK);
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-  techmv_page *page = list_ok(hs, &p);
+  techmv_page *page = pgt_list_ok(hs, &p);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
-  techmv_page *want = list_ok(h, &p);
+  techmv_page *want = pgt_list_ok(h, &p);
   assert_same_page(page, want);
   techmv_page_free(page);
   techmv_page_free(want);
@@ -671,7 +648,7 @@ START_TEST(hot_standby) {
   ck_assert_int_eq(techmv_refresh(h, NULL, NULL), TECHMV_OK);
   wait_for_replay(sb);
   p.search = "Replicated-Tech";
-  page = list_ok(hs, &p);
+  page = pgt_list_ok(hs, &p);
   ck_assert_uint_eq(techmv_page_count(page), 1);
   techmv_page_free(page);
   techmv_close(hs);
@@ -687,10 +664,10 @@ START_TEST(user_text_only_travels_as_parameters) {
   PQtrace(db.conn, trace);
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   p.search = nasty;
-  techmv_page_free(list_ok(h, &p));
+  techmv_page_free(pgt_list_ok(h, &p));
   p.search = NULL;
   p.after = nasty;
-  techmv_page_free(list_ok(h, &p));
+  techmv_page_free(pgt_list_ok(h, &p));
   PQuntrace(db.conn);
   /* The text appears in Bind messages only, never in a Parse. */
   char line[8192];
@@ -749,7 +726,7 @@ START_TEST(limits_offsets_and_garbage) {
   techmv_page *page;
   ck_assert_int_eq(techmv_list(h, &p, &page), TECHMV_EINVAL);
   p.search = "\x01\x02\x7f'\"\\%_\t\n";
-  page = list_ok(h, &p);
+  page = pgt_list_ok(h, &p);
   ck_assert_uint_eq(techmv_page_count(page), 0);
   techmv_page_free(page);
 }
@@ -819,7 +796,7 @@ START_TEST(reader_role_lists_and_refreshes_nothing_more) {
   cfg.schema = "public";
   techmv *ha;
   ck_assert_int_eq(techmv_open(app, &cfg, &ha), TECHMV_OK);
-  techmv_page *page = list_ok(ha, NULL);
+  techmv_page *page = pgt_list_ok(ha, NULL);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
   techmv_page_free(page);
   techmv_refresh_info info = TECHMV_REFRESH_INFO_INIT;
@@ -883,7 +860,7 @@ int main(void) {
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     TCase *t = tcase_create(cases[i].name);
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
     tcase_set_timeout(t, 300);
     for (size_t k = 0; k < 8 && cases[i].tests[k]; k++)
       tcase_add_test(t, cases[i].tests[k]);
