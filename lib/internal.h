@@ -136,6 +136,8 @@ enum {
   TMV_STMT_STATUS_DETAIL, /* + (populated << 1 | has_log) - 1, three slots */
   TMV_STMT_SLOTS = TMV_STMT_STATUS_DETAIL + 3
 };
+#define TMV_STATUS_DETAIL_SLOT(populated, has_log)                             \
+  (TMV_STMT_STATUS_DETAIL + (((populated) << 1) | (has_log)) - 1)
 
 typedef struct tmv_stmt {
   char *sql;     /* NULL until first used */
@@ -154,6 +156,10 @@ void tmv_stmt_cache_free(tmv_stmt_cache *c);
 /* Set a slot's SQL (takes ownership of `sql`) if it has none. Returns 0 or -1
  * when sql is NULL (out of memory). */
 int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams);
+
+/* SQL text and parameter count of a slot's statement; malloc'd, caller
+ * frees; NULL when out of memory. */
+char *tmv_slot_sql(const tmv_names *n, int slot, int *nparams);
 
 /* ---- Handle (handle.c, exec.c) ------------------------------------------ */
 
@@ -178,7 +184,8 @@ void tmv_clear_error(techmv *h);
  * and returns TECHMV_ECONN or TECHMV_ESTATE. Nothing is sent. */
 int tmv_conn_ready(techmv *h);
 
-/* Execute prepared slot `slot` with text parameters: a prepared call costs
+/* Execute slot `slot` (its statement built on first use) with text
+ * parameters: a prepared call costs
  * one round trip; the first call on a backend prepares and executes in one
  * pipeline, also one round trip. On success *out owns a PGRES_TUPLES_OK
  * result. On failure, *out may hold the server's error result (caller

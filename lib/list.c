@@ -20,14 +20,10 @@ static int view_unusable(const PGresult *res) {
 
 static int run_variant(techmv *h, const tmv_list_query *q, unsigned v,
                        PGresult **res) {
-  int slot = (int)v;
-  if (tmv_stmt_define(&h->cache, slot, tmv_list_sql(&h->names, v),
-                      tmv_variant_nparams(v)) != 0)
-    return tmv_fail(h, TECHMV_ENOMEM, "out of memory building the query");
   tmv_bound b;
   if (tmv_list_bind(q, v, &b) < 0)
     return tmv_fail(h, TECHMV_ENOMEM, "out of memory binding the query");
-  int rc = tmv_exec(h, slot, b.values, res);
+  int rc = tmv_exec(h, (int)v, b.values, res);
   tmv_bound_release(&b);
   return rc;
 }

@@ -315,3 +315,21 @@ char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log) {
            n->log);
   return sb_finish(&b);
 }
+
+char *tmv_slot_sql(const tmv_names *n, int slot, int *nparams) {
+  if (slot < TMV_Q_VARIANTS) {
+    *nparams = tmv_variant_nparams((unsigned)slot);
+    return tmv_list_sql(n, (unsigned)slot);
+  }
+  if (slot == TMV_STMT_REFRESH) {
+    *nparams = 2;
+    return tmv_refresh_sql(n);
+  }
+  if (slot == TMV_STMT_STATUS_CATALOG) {
+    *nparams = 2;
+    return tmv_status_catalog_sql();
+  }
+  int k = slot - TMV_STMT_STATUS_DETAIL + 1; /* populated << 1 | has_log */
+  *nparams = 0;
+  return tmv_status_detail_sql(n, k >> 1, k & 1);
+}

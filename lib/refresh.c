@@ -44,9 +44,6 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
                     "view's lock until that transaction ends; call it "
                     "outside one");
 
-  if (tmv_stmt_define(&h->cache, TMV_STMT_REFRESH, tmv_refresh_sql(&h->names),
-                      2) != 0)
-    return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
   char timeout[16];
   snprintf(timeout, sizeof timeout, "%d", o.lock_timeout_ms);
   const char *values[2] = {o.wait ? "true" : "false", timeout};

@@ -31,9 +31,6 @@ int techmv_status(techmv *h, techmv_status_info *info) {
     return rc;
 
   techmv_status_info st = TECHMV_STATUS_INFO_INIT;
-  if (tmv_stmt_define(&h->cache, TMV_STMT_STATUS_CATALOG,
-                      tmv_status_catalog_sql(), 2) != 0)
-    return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
   const char *names[2] = {h->names.view, h->names.log};
   PGresult *res = NULL;
   rc = tmv_exec(h, TMV_STMT_STATUS_CATALOG, names, &res);
@@ -57,11 +54,7 @@ int techmv_status(techmv *h, techmv_status_info *info) {
 
   int populated = st.installed && st.populated;
   if (populated || has_log) {
-    int slot = TMV_STMT_STATUS_DETAIL + ((populated << 1) | has_log) - 1;
-    if (tmv_stmt_define(&h->cache, slot,
-                        tmv_status_detail_sql(&h->names, populated, has_log),
-                        0) != 0)
-      return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
+    int slot = TMV_STATUS_DETAIL_SLOT(populated, has_log);
     rc = tmv_exec(h, slot, NULL, &res);
     if (rc != TECHMV_OK) {
       PQclear(res);

@@ -145,6 +145,12 @@ int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
   tmv_stmt *s = &c->slots[slot];
   int drop_first = 0;
   *out = NULL;
+  if (s->sql == NULL) {
+    int nparams = 0;
+    char *sql = tmv_slot_sql(&h->names, slot, &nparams);
+    if (tmv_stmt_define(c, slot, sql, nparams) != 0)
+      return tmv_fail(h, TECHMV_ENOMEM, "out of memory building the query");
+  }
 
   int pid = PQbackendPID(conn);
   if (pid != c->pid) {

@@ -19,8 +19,14 @@ if [ -z "${TECHMV_HARNESS_INSIDE:-}" ]; then
   fi
   TECHMV_HARNESS_INSIDE=1
   export TECHMV_HARNESS_INSIDE
+  # pg_virtualenv takes the first free port from 5432, which races with any
+  # other cluster starting at the same time: start from one of our own.
+  port=$((20000 + $$ % 20000))
+  while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+    port=$((port + 1))
+  done
   # Durability buys nothing in a cluster that lives for one test run.
-  exec pg_virtualenv -t -o fsync=off -o synchronous_commit=off \
+  exec pg_virtualenv -t -c "-p $port" -o fsync=off -o synchronous_commit=off \
     -o full_page_writes=off -o max_connections=60 \
     sh "$0" "$@"
 fi
