@@ -47,5 +47,9 @@ top_srcdir=$top top_builddir=. sh "$top/tests/memcheck.sh"
 section "fuzzing"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} sh "$top/tests/fuzz.sh"
 
+section "benchmark smoke test (tiny scale; no timing is asserted)"
+cd "$top/_build"
+BENCH_COMPANIES=2000 BENCH_QUICK=1 make bench
+
 echo
 echo "run.sh: all tests passed"

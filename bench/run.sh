@@ -1,0 +1,87 @@
+#!/bin/sh
+# Benchmark libtechmv on a throwaway PostgreSQL server holding generated data.
+#
+#   sh bench/run.sh [TECHMV_BENCH]
+#
+# TECHMV_BENCH is the built benchmark program (default: bench/techmv-bench
+# under the current directory, i.e. run from the build directory; `make
+# bench` passes it). Environment:
+#   BENCH_COMPANIES     companies to generate (default 1000000)
+#   BENCH_TECHNOLOGIES  size of the technology pool (default 60000)
+#   BENCH_QUICK=1       few iterations: a smoke test for a small sample
+#
+# Prints the machine, how long the setup took, then techmv-bench's table and,
+# as the last line, its JSON. The server is destroyed when the run ends.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(cd "$here/.." && pwd)
+
+if [ -z "${TECHMV_BENCH_INSIDE:-}" ]; then
+  bench=${1:-bench/techmv-bench}
+  case $bench in
+    /*) ;;
+    *) bench=$(pwd)/$bench ;;
+  esac
+  if [ ! -x "$bench" ]; then
+    echo "run.sh: $bench is not built (make bench/techmv-bench)" >&2
+    exit 1
+  fi
+  if ! command -v pg_virtualenv >/dev/null 2>&1; then
+    echo "run.sh: pg_virtualenv not found; install the PostgreSQL server" \
+         "(Debian: apt-get install postgresql)" >&2
+    exit 1
+  fi
+  TECHMV_BENCH_INSIDE=1
+  TECHMV_BENCH=$bench
+  export TECHMV_BENCH_INSIDE TECHMV_BENCH
+  # pg_virtualenv takes the first free port from 5432, which races with any
+  # other cluster starting at the same time: start from one of our own.
+  port=$((20000 + $$ % 20000))
+  while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+    port=$((port + 1))
+  done
+  # pg_virtualenv's own messages go to stderr, the run's output to stdout
+  # (through fd 3), so that the JSON stays the last line there.
+  exec 3>&1 1>&2
+  # Sized for a 2-core, 24 GB machine: the whole sample and its view fit in
+  # shared_buffers, so the numbers are about CPU, not the disk. Durability
+  # buys nothing in a server that lives for one run.
+  exec pg_virtualenv -t -c "-p $port" \
+    -o shared_buffers=2GB -o effective_cache_size=16GB \
+    -o work_mem=64MB -o maintenance_work_mem=1GB \
+    -o max_wal_size=8GB -o checkpoint_timeout=30min \
+    -o fsync=off -o synchronous_commit=off -o full_page_writes=off \
+    sh "$here/run.sh"
+fi
+
+exec 1>&3 3>&-
+
+companies=${BENCH_COMPANIES:-1000000}
+technologies=${BENCH_TECHNOLOGIES:-60000}
+quick=
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  quick=--quick
+fi
+db=techmv_bench
+psql="psql -X -q -v ON_ERROR_STOP=1"
+
+echo "cpus: $(nproc)"
+echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "memory: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "server: $($psql -At -d postgres -c 'SELECT version()')"
+echo "settings: $($psql -At -d postgres -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'lc_collate')")"
+echo "sample: companies=$companies technologies=$technologies min_per_company=5 max_per_company=30"
+
+start=$(date +%s)
+$psql -d postgres -c "CREATE DATABASE $db"
+$psql -d "$db" -v companies="$companies" -v technologies="$technologies" \
+  -v min_per_company=5 -v max_per_company=30 -f "$srcdir/sql/sample_data.sql"
+loaded=$(date +%s)
+$psql -d "$db" -f "$srcdir/sql/install.sql"
+$psql -d "$db" -c 'VACUUM ANALYZE'
+ready=$(date +%s)
+echo "setup: sample data $((loaded - start)) s, view and VACUUM ANALYZE $((ready - loaded)) s"
+echo "size: $($psql -At -d "$db" -c "SELECT 'companies ' || pg_size_pretty(pg_total_relation_size('companies')) || ', view ' || pg_size_pretty(pg_total_relation_size('mv_distinct_technologies'))")"
+echo
+
+"$TECHMV_BENCH" $quick "dbname=$db"
