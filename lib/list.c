@@ -11,11 +11,13 @@ struct techmv_page {
   techmv_path path;
 };
 
-/* The view cannot serve: it is missing (undefined_table) or was never
- * refreshed (object_not_in_prerequisite_state). */
+/* The view cannot serve: it is missing (undefined_table), was never
+ * refreshed (object_not_in_prerequisite_state) or lacks a column the query
+ * needs (undefined_column: made by hand, or by another version). */
 static int view_unusable(const PGresult *res) {
   const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-  return s != NULL && (strcmp(s, "42P01") == 0 || strcmp(s, "55000") == 0);
+  return s != NULL && (strcmp(s, "42P01") == 0 || strcmp(s, "55000") == 0 ||
+                       strcmp(s, "42703") == 0);
 }
 
 static int run_variant(techmv *h, const tmv_list_query *q, unsigned v,

@@ -182,8 +182,11 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
            "SELECT %st.value FROM %s AS c CROSS JOIN LATERAL unnest(c.%s) "
            "AS t(value) WHERE t.value IS NOT NULL",
            (v & TMV_Q_ALL) ? "" : "DISTINCT ", n->table, n->column);
+    /* What ILIKE does in a UTF-8 database, spelled out so that both paths
+     * fold case alike (the view stores lower(value)). */
     if (v & TMV_Q_SEARCH)
-      sb_add(&b, " AND t.value ILIKE $%d", param++);
+      sb_add(&b, " AND pg_catalog.lower(t.value) LIKE pg_catalog.lower($%d)",
+             param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND t.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     if (v & TMV_Q_COMPANY)
@@ -193,18 +196,22 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
     /* The OFFSET 0 fence keeps the planner from walking the ordered index
      * instead: the matches come from the trigram index, then get sorted. */
     sb_add(&b,
-           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE v.value "
-           "ILIKE $%d",
+           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE "
+           "v.value_lower LIKE pg_catalog.lower($%d)",
            n->view, param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s LIMIT $1 OFFSET $2", dir);
   } else {
     sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
-    /* value || '' is not what the trigram index covers, so this walks the
-     * ordered index and filters, stopping after limit+1 matches. */
+    /* The function form of LIKE is no index condition, so the trigram
+     * index is out of the running: this walks the ordered index and
+     * filters, stopping after limit+1 matches (or, for a term the planner
+     * sees to be rare, scans and sorts). */
     if (v & TMV_Q_SEARCH)
-      sb_add(&b, " AND (v.value || '') ILIKE $%d", param++);
+      sb_add(&b,
+             " AND pg_catalog.textlike(v.value_lower, pg_catalog.lower($%d))",
+             param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " ORDER BY v.value %s LIMIT $1 OFFSET $2", dir);

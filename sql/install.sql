@@ -65,11 +65,15 @@ SELECT n.nspname AS trgm_schema
 
 -- No COLLATE: the column keeps the source column's collation, so ORDER BY and
 -- comparisons on the view agree with those on the source.
+-- value_lower is what case-insensitive search compares: ILIKE in a UTF-8
+-- database is lower(value) LIKE lower(pattern), and folding the case of every
+-- value on every search costs about five times the match itself, so it is
+-- done once, at refresh.
 -- WITH NO DATA: the first population goes through the refresh function so
 -- that it is logged, and populate=off can leave it for later (a large source
 -- refreshed at a quiet hour).
 CREATE MATERIALIZED VIEW IF NOT EXISTS :"schema".:"view" AS
-SELECT DISTINCT t.value
+SELECT DISTINCT t.value, pg_catalog.lower(t.value) AS value_lower
   FROM :"schema".:"source_table" c
  CROSS JOIN LATERAL unnest(c.:"source_column") AS t(value)
  WHERE t.value IS NOT NULL
@@ -77,14 +81,15 @@ WITH NO DATA;
 
 -- REFRESH ... CONCURRENTLY requires a unique index on plain columns with no
 -- WHERE clause; the same index serves ORDER BY value in both directions, and
--- keyset pagination, as index-only scans.
+-- keyset pagination, as index-only scans. INCLUDE (value_lower) keeps the
+-- ordered walk of a short search term index-only too.
 CREATE UNIQUE INDEX IF NOT EXISTS :"value_key"
-    ON :"schema".:"view" (value);
+    ON :"schema".:"view" (value) INCLUDE (value_lower);
 
--- Lets ILIKE '%term%' (and LIKE, ~, ~*) be answered from the view instead of
--- scanning every element.
+-- Lets LIKE '%term%' on value_lower be answered from the view instead of
+-- scanning every value.
 CREATE INDEX IF NOT EXISTS :"value_trgm"
-    ON :"schema".:"view" USING gin (value :"trgm_schema".gin_trgm_ops);
+    ON :"schema".:"view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
 
 COMMENT ON MATERIALIZED VIEW :"schema".:"view" IS :'view_comment';
 

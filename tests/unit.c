@@ -186,7 +186,8 @@ START_TEST(sql_view_page) {
   free(sql);
   sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH);
   ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
-                        "(v.value || '') ILIKE $3 AND v.value < $4 ORDER BY "
+                        "pg_catalog.textlike(v.value_lower, "
+                        "pg_catalog.lower($3)) AND v.value < $4 ORDER BY "
                         "v.value DESC LIMIT $1 OFFSET $2");
   free(sql);
   ck_assert_int_eq(tmv_variant_nparams(TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH),
@@ -222,8 +223,9 @@ START_TEST(search_plan_per_term) {
 
   char *sql = tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC);
   ck_assert_str_eq(sql, "SELECT m.value FROM (SELECT v.value FROM \"mv\" AS v "
-                        "WHERE v.value ILIKE $3 OFFSET 0) AS m ORDER BY "
-                        "m.value DESC LIMIT $1 OFFSET $2");
+                        "WHERE v.value_lower LIKE pg_catalog.lower($3) "
+                        "OFFSET 0) AS m ORDER BY m.value DESC LIMIT $1 "
+                        "OFFSET $2");
   free(sql);
 }
 END_TEST
