@@ -64,7 +64,12 @@ enum {
   TMV_Q_AFTER = 1 << 4,   /* keyset cursor */
   TMV_Q_DESC = 1 << 5,    /* descending */
   TMV_Q_TRIGRAM = 1 << 6, /* search the view through its trigram index */
-  TMV_Q_VARIANTS = 1 << 7
+  TMV_Q_BAKED = 1 << 7,   /* no offset, and the limit written into the
+                             text: with no parameter left in LIMIT/OFFSET
+                             the planner can cost a generic plan right,
+                             so the statement is planned once, not on
+                             every call */
+  TMV_Q_VARIANTS = 1 << 8
 };
 
 /* Whether a search term is best served by the view's trigram index (collect
@@ -99,13 +104,14 @@ typedef struct tmv_names {
   char *function; /* "schema"."view_refresh" */
 } tmv_names;
 
-/* Number of bound parameters of a variant ($1 limit+1, $2 offset, then
- * search, after and company ids, each when present). */
+/* Number of bound parameters of a variant ($1 limit+1, $2 offset unless
+ * baked, then search, after and company ids, each when present). */
 int tmv_variant_nparams(unsigned variant);
 
-/* SQL text of a list variant; malloc'd, caller frees; NULL when out of
- * memory. */
-char *tmv_list_sql(const tmv_names *n, unsigned variant);
+/* SQL text of a list variant; `fetch` (limit+1) is written into it when the
+ * variant is TMV_Q_BAKED and ignored otherwise. malloc'd, caller frees; NULL
+ * when out of memory. */
+char *tmv_list_sql(const tmv_names *n, unsigned variant, int64_t fetch);
 
 /* Text values of the parameters of `q` for `variant`, in tmv_list_sql's
  * order. Scratch space: `nums` holds the two numbers; *owned gets the
@@ -140,22 +146,24 @@ enum {
   (TMV_STMT_STATUS_DETAIL + (((populated) << 1) | (has_log)) - 1)
 
 typedef struct tmv_stmt {
-  char *sql;     /* NULL until first used */
+  char *sql;     /* owned */
   char name[24]; /* "techmv_" + 16 hex digits of the SQL's hash */
+  int64_t fetch; /* limit+1 written into a baked statement, else 0 */
   int nparams;
   int prepared; /* on backend `pid` of the cache */
 } tmv_stmt;
 
 typedef struct tmv_stmt_cache {
   int pid; /* backend the prepared flags are about; 0 before first use */
-  tmv_stmt slots[TMV_STMT_SLOTS];
+  tmv_stmt *slots[TMV_STMT_SLOTS]; /* allocated on first use */
 } tmv_stmt_cache;
 
 void tmv_stmt_cache_free(tmv_stmt_cache *c);
 
-/* Set a slot's SQL (takes ownership of `sql`) if it has none. Returns 0 or -1
- * when sql is NULL (out of memory). */
-int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams);
+/* Give a slot its SQL (taking ownership of `sql`) if it has none. Returns 0,
+ * or -1 when out of memory (sql NULL included). */
+int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams,
+                    int64_t fetch);
 
 /* SQL text and parameter count of a slot's statement; malloc'd, caller
  * frees; NULL when out of memory. */

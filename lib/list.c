@@ -20,8 +20,25 @@ static int view_unusable(const PGresult *res) {
                        strcmp(s, "42703") == 0);
 }
 
+/* The baked form of variant v when this call can use it: no offset, and
+ * the limit its statement was written for (the first one the handle saw,
+ * which for most services is the only one). */
+static unsigned bake(techmv *h, const tmv_list_query *q, unsigned v) {
+  if (q->p.offset != 0)
+    return v;
+  unsigned baked = v | TMV_Q_BAKED;
+  int64_t fetch = q->p.limit + 1;
+  tmv_stmt_cache *c = &h->cache;
+  if (c->slots[baked] == NULL &&
+      tmv_stmt_define(c, (int)baked, tmv_list_sql(&h->names, baked, fetch),
+                      tmv_variant_nparams(baked), fetch) != 0)
+    return v; /* out of memory: the parameterized form will do */
+  return c->slots[baked]->fetch == fetch ? baked : v;
+}
+
 static int run_variant(techmv *h, const tmv_list_query *q, unsigned v,
                        PGresult **res) {
+  v = bake(h, q, v);
   tmv_bound b;
   if (tmv_list_bind(q, v, &b) < 0)
     return tmv_fail(h, TECHMV_ENOMEM, "out of memory binding the query");

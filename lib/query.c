@@ -121,8 +121,8 @@ techmv_path tmv_variant_path(unsigned variant, const techmv_list_params *p) {
 }
 
 int tmv_variant_nparams(unsigned variant) {
-  return 2 + !!(variant & TMV_Q_SEARCH) + !!(variant & TMV_Q_AFTER) +
-         !!(variant & TMV_Q_COMPANY);
+  return ((variant & TMV_Q_BAKED) ? 0 : 2) + !!(variant & TMV_Q_SEARCH) +
+         !!(variant & TMV_Q_AFTER) + !!(variant & TMV_Q_COMPANY);
 }
 
 /* A growing string; `failed` sticks so callers check once at the end. */
@@ -171,9 +171,14 @@ static char *sb_finish(sbuf *b) {
   return b->s;
 }
 
-char *tmv_list_sql(const tmv_names *n, unsigned v) {
+char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
   sbuf b = {0};
-  int param = 3;
+  int param = (v & TMV_Q_BAKED) ? 1 : 3;
+  char page[48]; /* the LIMIT/OFFSET clause */
+  if (v & TMV_Q_BAKED)
+    snprintf(page, sizeof page, "LIMIT %" PRId64, fetch);
+  else
+    snprintf(page, sizeof page, "LIMIT $1 OFFSET $2");
   const char *dir = (v & TMV_Q_DESC) ? "DESC" : "ASC";
 
   if (v & TMV_Q_BASE) {
@@ -191,7 +196,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
       sb_add(&b, " AND t.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     if (v & TMV_Q_COMPANY)
       sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
-    sb_add(&b, " ORDER BY t.value %s LIMIT $1 OFFSET $2", dir);
+    sb_add(&b, " ORDER BY t.value %s %s", dir, page);
   } else if ((v & TMV_Q_TRIGRAM) && (v & TMV_Q_SEARCH)) {
     /* The OFFSET 0 fence keeps the planner from walking the ordered index
      * instead: the matches come from the trigram index, then get sorted. */
@@ -201,7 +206,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
            n->view, param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
-    sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s LIMIT $1 OFFSET $2", dir);
+    sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s %s", dir, page);
   } else {
     sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
     /* The function form of LIKE is no index condition, so the trigram
@@ -214,7 +219,7 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
              param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
-    sb_add(&b, " ORDER BY v.value %s LIMIT $1 OFFSET $2", dir);
+    sb_add(&b, " ORDER BY v.value %s %s", dir, page);
   }
   return sb_finish(&b);
 }
@@ -222,11 +227,13 @@ char *tmv_list_sql(const tmv_names *n, unsigned v) {
 int tmv_list_bind(const tmv_list_query *q, unsigned v, tmv_bound *b) {
   int k = 0;
   memset(b->owned, 0, sizeof b->owned);
-  /* limit+1: the extra row, if it comes, says more follow. */
-  snprintf(b->nums[0], sizeof b->nums[0], "%" PRId64, q->p.limit + 1);
-  snprintf(b->nums[1], sizeof b->nums[1], "%" PRId64, q->p.offset);
-  b->values[k++] = b->nums[0];
-  b->values[k++] = b->nums[1];
+  if (!(v & TMV_Q_BAKED)) {
+    /* limit+1: the extra row, if it comes, says more follow. */
+    snprintf(b->nums[0], sizeof b->nums[0], "%" PRId64, q->p.limit + 1);
+    snprintf(b->nums[1], sizeof b->nums[1], "%" PRId64, q->p.offset);
+    b->values[k++] = b->nums[0];
+    b->values[k++] = b->nums[1];
+  }
   if (v & TMV_Q_SEARCH) {
     b->owned[0] = tmv_like_contains_pattern(q->p.search, q->search_len);
     if (b->owned[0] == NULL)
@@ -325,8 +332,9 @@ char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log) {
 
 char *tmv_slot_sql(const tmv_names *n, int slot, int *nparams) {
   if (slot < TMV_Q_VARIANTS) {
+    /* Baked statements are defined by their caller, who knows the limit. */
     *nparams = tmv_variant_nparams((unsigned)slot);
-    return tmv_list_sql(n, (unsigned)slot);
+    return (slot & TMV_Q_BAKED) ? NULL : tmv_list_sql(n, (unsigned)slot, 0);
   }
   if (slot == TMV_STMT_REFRESH) {
     *nparams = 2;

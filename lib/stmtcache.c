@@ -16,23 +16,30 @@
 
 void tmv_stmt_cache_free(tmv_stmt_cache *c) {
   for (int i = 0; i < TMV_STMT_SLOTS; i++) {
-    free(c->slots[i].sql);
-    c->slots[i].sql = NULL;
+    if (c->slots[i] != NULL)
+      free(c->slots[i]->sql);
+    free(c->slots[i]);
+    c->slots[i] = NULL;
   }
 }
 
-int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams) {
-  tmv_stmt *s = &c->slots[slot];
-  if (s->sql != NULL) {
+int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams,
+                    int64_t fetch) {
+  if (c->slots[slot] != NULL) {
     free(sql);
     return 0;
   }
-  if (sql == NULL)
+  tmv_stmt *s = sql ? malloc(sizeof *s) : NULL;
+  if (s == NULL) {
+    free(sql);
     return -1;
+  }
   s->sql = sql;
   s->nparams = nparams;
+  s->fetch = fetch;
   s->prepared = 0;
   snprintf(s->name, sizeof s->name, "techmv_%016" PRIx64, tmv_hash64(sql));
+  c->slots[slot] = s;
   return 0;
 }
 
@@ -62,7 +69,8 @@ static PGresult *pipeline_result(PGconn *conn) {
 
 static void forget_prepared(tmv_stmt_cache *c) {
   for (int i = 0; i < TMV_STMT_SLOTS; i++)
-    c->slots[i].prepared = 0;
+    if (c->slots[i] != NULL)
+      c->slots[i]->prepared = 0;
 }
 
 /* Prepare and execute in one pipeline: one round trip instead of two.
@@ -142,15 +150,15 @@ static int exec_unnamed(techmv *h, tmv_stmt *s, const char *const *values,
 int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
   PGconn *conn = h->conn;
   tmv_stmt_cache *c = &h->cache;
-  tmv_stmt *s = &c->slots[slot];
   int drop_first = 0;
   *out = NULL;
-  if (s->sql == NULL) {
+  if (c->slots[slot] == NULL) {
     int nparams = 0;
     char *sql = tmv_slot_sql(&h->names, slot, &nparams);
-    if (tmv_stmt_define(c, slot, sql, nparams) != 0)
+    if (tmv_stmt_define(c, slot, sql, nparams, 0) != 0)
       return tmv_fail(h, TECHMV_ENOMEM, "out of memory building the query");
   }
+  tmv_stmt *s = c->slots[slot];
 
   int pid = PQbackendPID(conn);
   if (pid != c->pid) {

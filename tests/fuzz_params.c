@@ -85,10 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   CHECK(q.p.limit >= 1 && q.p.limit <= TECHMV_LIMIT_MAX);
   CHECK(q.p.offset >= 0 && q.p.offset <= TECHMV_OFFSET_MAX);
-  for (int pass = 0; pass < 2; pass++) {
-    /* The preferred variant, and the fallback a view failure leads to. */
-    unsigned v = pass ? q.variant | TMV_Q_BASE : q.variant;
-    char *sql = tmv_list_sql(&names, v);
+  for (int pass = 0; pass < 4; pass++) {
+    /* The preferred variant and the fallback a view failure leads to, each
+     * with the page parameters bound and written in. */
+    unsigned v = q.variant | ((pass & 1) ? TMV_Q_BASE : 0) |
+                 ((pass & 2) ? TMV_Q_BAKED : 0);
+    char *sql = tmv_list_sql(&names, v, q.p.limit + 1);
     CHECK(sql != NULL);
     int n = tmv_variant_nparams(v);
     char want[8];
@@ -99,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tmv_bound b;
     CHECK(tmv_list_bind(&q, v, &b) == n);
     if (v & TMV_Q_SEARCH) {
-      char *term = unescape(b.values[2]);
+      char *term = unescape(b.values[(v & TMV_Q_BAKED) ? 0 : 2]);
       CHECK(term != NULL);
       CHECK(strlen(term) == q.search_len &&
             memcmp(term, q.p.search, q.search_len) == 0);

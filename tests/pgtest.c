@@ -96,8 +96,7 @@ void pgt_db_drop(pgt_db *d) {
   d->conn = NULL;
   PGconn *admin = pgt_connect("postgres");
   char sql[256];
-  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-           d->name);
+  snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", d->name);
   pgt_exec(admin, sql);
   PQfinish(admin);
 }

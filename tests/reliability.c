@@ -174,7 +174,7 @@ START_TEST(session_pooler_keeps_named_statements) {
   techmv *hs;
   ck_assert_int_eq(techmv_open(cs, NULL, &hs), TECHMV_OK);
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-  for (int i = 0; i < 10; i++) {
+  for (int i = 1; i <= 10; i++) {
     p.offset = i;
     check_against_direct(hs, &p);
   }

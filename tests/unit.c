@@ -180,11 +180,11 @@ static const tmv_names names = {
     "\"id\"", "\"mv_refresh_log\"",  "\"mv_refresh\""};
 
 START_TEST(sql_view_page) {
-  char *sql = tmv_list_sql(&names, 0);
+  char *sql = tmv_list_sql(&names, 0, 0);
   ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true "
                         "ORDER BY v.value ASC LIMIT $1 OFFSET $2");
   free(sql);
-  sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH);
+  sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH, 0);
   ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
                         "pg_catalog.textlike(v.value_lower, "
                         "pg_catalog.lower($3)) AND v.value < $4 ORDER BY "
@@ -221,7 +221,8 @@ START_TEST(search_plan_per_term) {
   ck_assert_int_eq(init(&q, &p), 0);
   ck_assert(!(q.variant & TMV_Q_TRIGRAM));
 
-  char *sql = tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC);
+  char *sql =
+      tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC, 0);
   ck_assert_str_eq(sql, "SELECT m.value FROM (SELECT v.value FROM \"mv\" AS v "
                         "WHERE v.value_lower LIKE pg_catalog.lower($3) "
                         "OFFSET 0) AS m ORDER BY m.value DESC LIMIT $1 "
@@ -230,15 +231,36 @@ START_TEST(search_plan_per_term) {
 }
 END_TEST
 
+START_TEST(baked_limit_has_no_page_parameters) {
+  char *sql = tmv_list_sql(&names, TMV_Q_BAKED | TMV_Q_AFTER | TMV_Q_DESC, 26);
+  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
+                        "v.value < $1 ORDER BY v.value DESC LIMIT 26");
+  free(sql);
+  ck_assert_int_eq(tmv_variant_nparams(TMV_Q_BAKED | TMV_Q_AFTER), 1);
+  ck_assert_int_eq(tmv_variant_nparams(TMV_Q_BAKED), 0);
+
+  tmv_list_query q;
+  techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
+  p.search = "a_b";
+  p.after = "k";
+  ck_assert_int_eq(init(&q, &p), 0);
+  tmv_bound b;
+  ck_assert_int_eq(tmv_list_bind(&q, q.variant | TMV_Q_BAKED, &b), 2);
+  ck_assert_str_eq(b.values[0], "%a\\_b%");
+  ck_assert_str_eq(b.values[1], "k");
+  tmv_bound_release(&b);
+}
+END_TEST
+
 START_TEST(sql_base_variants) {
-  char *sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_COMPANY | TMV_Q_AFTER);
+  char *sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_COMPANY | TMV_Q_AFTER, 0);
   ck_assert_str_eq(sql,
                    "SELECT DISTINCT t.value FROM \"s\".\"companies\" AS c "
                    "CROSS JOIN LATERAL unnest(c.\"techs\") AS t(value) WHERE "
                    "t.value IS NOT NULL AND t.value > $3 AND c.\"id\" = ANY "
                    "($4::bigint[]) ORDER BY t.value ASC LIMIT $1 OFFSET $2");
   free(sql);
-  sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_ALL);
+  sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_ALL, 0);
   ck_assert_ptr_null(strstr(sql, "DISTINCT"));
   free(sql);
   ck_assert_int_eq(
@@ -252,7 +274,7 @@ START_TEST(every_variant_numbers_its_parameters) {
     if (((v & (TMV_Q_COMPANY | TMV_Q_ALL)) && !(v & TMV_Q_BASE)) ||
         ((v & TMV_Q_TRIGRAM) && (!(v & TMV_Q_SEARCH) || (v & TMV_Q_BASE))))
       continue;
-    char *sql = tmv_list_sql(&names, v);
+    char *sql = tmv_list_sql(&names, v, 26);
     int n = tmv_variant_nparams(v);
     char want[16];
     for (int i = 1; i <= n; i++) {
@@ -382,15 +404,15 @@ END_TEST
 START_TEST(statement_names_follow_text) {
   tmv_stmt_cache c;
   memset(&c, 0, sizeof c);
-  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 1"), 0), 0);
-  ck_assert_int_eq(tmv_stmt_define(&c, 1, strdup("SELECT 2"), 0), 0);
-  ck_assert_int_eq(strncmp(c.slots[0].name, "techmv_", 7), 0);
-  ck_assert_uint_eq(strlen(c.slots[0].name), 7 + 16);
-  ck_assert_str_ne(c.slots[0].name, c.slots[1].name);
+  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 1"), 0, 0), 0);
+  ck_assert_int_eq(tmv_stmt_define(&c, 1, strdup("SELECT 2"), 0, 0), 0);
+  ck_assert_int_eq(strncmp(c.slots[0]->name, "techmv_", 7), 0);
+  ck_assert_uint_eq(strlen(c.slots[0]->name), 7 + 16);
+  ck_assert_str_ne(c.slots[0]->name, c.slots[1]->name);
   /* A slot keeps its first text. */
-  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 3"), 0), 0);
-  ck_assert_str_eq(c.slots[0].sql, "SELECT 1");
-  ck_assert_int_eq(tmv_stmt_define(&c, 2, NULL, 0), -1);
+  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 3"), 0, 0), 0);
+  ck_assert_str_eq(c.slots[0]->sql, "SELECT 1");
+  ck_assert_int_eq(tmv_stmt_define(&c, 2, NULL, 0, 0), -1);
   tmv_stmt_cache_free(&c);
 }
 END_TEST
@@ -412,6 +434,7 @@ int main(void) {
   tcase_add_test(t, sql_view_page);
   tcase_add_test(t, sql_base_variants);
   tcase_add_test(t, search_plan_per_term);
+  tcase_add_test(t, baked_limit_has_no_page_parameters);
   tcase_add_test(t, every_variant_numbers_its_parameters);
   tcase_add_test(t, bind_matches_sql_order);
   tcase_add_test(t, statement_names_follow_text);
