@@ -66,9 +66,9 @@ enum {
   TMV_Q_TRIGRAM = 1 << 6, /* search the view through its trigram index */
   TMV_Q_BAKED = 1 << 7,   /* no offset, and the limit written into the
                              text: with no parameter left in LIMIT/OFFSET
-                             the planner can cost a generic plan right,
-                             so the statement is planned once, not on
-                             every call */
+                             the planner can cost a generic plan right, so
+                             the statement is planned once, not on every
+                             call (only where one plan fits every call) */
   TMV_Q_VARIANTS = 1 << 8
 };
 

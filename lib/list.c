@@ -24,7 +24,9 @@ static int view_unusable(const PGresult *res) {
  * the limit its statement was written for (the first one the handle saw,
  * which for most services is the only one). */
 static unsigned bake(techmv *h, const tmv_list_query *q, unsigned v) {
-  if (q->p.offset != 0)
+  /* Not for a search or a company filter: their best plan depends on the
+   * term or the number of ids, which one generic plan cannot know. */
+  if (q->p.offset != 0 || (v & (TMV_Q_SEARCH | TMV_Q_COMPANY)))
     return v;
   unsigned baked = v | TMV_Q_BAKED;
   int64_t fetch = q->p.limit + 1;

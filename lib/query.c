@@ -209,14 +209,14 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
     sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s %s", dir, page);
   } else {
     sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
-    /* The function form of LIKE is no index condition, so the trigram
-     * index is out of the running: this walks the ordered index and
-     * filters, stopping after limit+1 matches (or, for a term the planner
-     * sees to be rare, scans and sorts). */
+    /* A term with no word of three characters gives the trigram index
+     * nothing to look up (or next to nothing), so the planner decides here,
+     * with the term in hand (LIMIT $1 keeps every plan a custom one): the
+     * ordered walk, stopping after limit+1 matches, for a common term; a
+     * scan and a sort for a rare one; the trigram index when it does have
+     * something to offer. */
     if (v & TMV_Q_SEARCH)
-      sb_add(&b,
-             " AND pg_catalog.textlike(v.value_lower, pg_catalog.lower($%d))",
-             param++);
+      sb_add(&b, " AND v.value_lower LIKE pg_catalog.lower($%d)", param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " ORDER BY v.value %s %s", dir, page);
