@@ -147,6 +147,15 @@ static int exec_unnamed(techmv *h, tmv_stmt *s, const char *const *values,
   return tmv_fail_result(h, *out, "executing the statement");
 }
 
+/* Statements whose best plan depends on the values bound to them (the search
+ * term, the number of company ids) run unnamed, so that every call is
+ * planned for its own values: a named one would, after five calls, be
+ * offered a generic plan chosen for no term in particular, and take it for
+ * all of them. */
+static int planned_per_call(int slot) {
+  return slot < TMV_Q_VARIANTS && (slot & (TMV_Q_SEARCH | TMV_Q_COMPANY)) != 0;
+}
+
 int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
   PGconn *conn = h->conn;
   tmv_stmt_cache *c = &h->cache;
@@ -168,6 +177,8 @@ int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
     c->pid = pid;
   }
 
+  if (planned_per_call(slot))
+    return exec_unnamed(h, s, values, out);
   for (int attempt = 0;; attempt++) {
     if (h->unnamed)
       return exec_unnamed(h, s, values, out);

@@ -502,6 +502,20 @@ START_TEST(statements_prepared_once_and_recovered_after_reset) {
                                  "LIKE '%LIMIT 26'"),
                    0);
 
+  /* Searches are planned for their own term on every call: never a named
+   * statement, whose generic plan would serve every term alike. */
+  techmv_list_params search = TECHMV_LIST_PARAMS_INIT;
+  static const char *terms[] = {"a", "qz", "e", "sql", "%", "o", "k", "go"};
+  for (int i = 0; i < 16; i++) {
+    search.search = terms[i % 8];
+    techmv_page_free(pgt_list_ok(h, &search));
+  }
+  ck_assert_int_eq(count_our_statements(db.conn), 3);
+  ck_assert_int_eq(pgt_scalar_ll(db.conn,
+                                 "SELECT count(*) FROM pg_prepared_statements "
+                                 "WHERE statement LIKE '%LIKE%'"),
+                   0);
+
   /* A second handle on the same connection reuses the statements. */
   techmv *h2;
   ck_assert_int_eq(techmv_open(db.conn, NULL, &h2), TECHMV_OK);
