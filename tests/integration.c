@@ -704,9 +704,7 @@ END_TEST
 
 int main(void) {
   Suite *s = suite_create("integration");
-  TCase *t = tcase_create("list");
-  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
-  tcase_set_timeout(t, 120);
+  TCase *t = pgt_server_case(s, "list", 120);
   tcase_add_test(t, view_and_base_give_identical_pages);
   tcase_add_test(t, walk_every_page_by_offset_and_cursor);
   tcase_add_test(t, exact_multiple_of_limit_ends_without_more);
@@ -714,31 +712,19 @@ int main(void) {
   tcase_add_test(t, company_filter_uses_source_table);
   tcase_add_test(t, every_occurrence_walks_by_offset);
   tcase_add_test(t, custom_names_and_schema);
-  suite_add_tcase(s, t);
 
-  t = tcase_create("refresh");
-  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
-  tcase_set_timeout(t, 120);
+  t = pgt_server_case(s, "refresh", 120);
   tcase_add_test(t, refresh_adds_and_removes_values);
   tcase_add_test(t, status_before_and_after_refresh);
   tcase_add_test(t, unpopulated_view_refreshes_plainly_and_falls_back);
   tcase_add_test(t, dropped_view_falls_back_and_reports);
   tcase_add_test(t, running_refresh_is_seen_and_excludes_others);
   tcase_add_test(t, refresh_refuses_transaction_block);
-  suite_add_tcase(s, t);
 
-  t = tcase_create("connection");
-  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
-  tcase_set_timeout(t, 120);
+  t = pgt_server_case(s, "connection", 120);
   tcase_add_test(t, statements_prepared_once_and_recovered_after_reset);
   tcase_add_test(t, bad_input_sends_nothing);
   tcase_add_test(t, hostile_text_is_only_data);
   tcase_add_test(t, caller_connection_states);
-  suite_add_tcase(s, t);
-
-  SRunner *r = srunner_create(s);
-  srunner_run_all(r, CK_NORMAL);
-  int failed = srunner_ntests_failed(r);
-  srunner_free(r);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return pgt_run(s);
 }

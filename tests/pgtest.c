@@ -131,3 +131,19 @@ techmv_page *pgt_list_ok(techmv *hd, const techmv_list_params *p) {
                 techmv_rc_string(rc));
   return page;
 }
+
+TCase *pgt_server_case(Suite *s, const char *name, double timeout_s) {
+  TCase *t = tcase_create(name);
+  tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
+  tcase_set_timeout(t, timeout_s);
+  suite_add_tcase(s, t);
+  return t;
+}
+
+int pgt_run(Suite *s) {
+  SRunner *r = srunner_create(s);
+  srunner_run_all(r, CK_NORMAL);
+  int failed = srunner_ntests_failed(r);
+  srunner_free(r);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

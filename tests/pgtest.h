@@ -2,6 +2,7 @@
 #ifndef TECHMV_PGTEST_H
 #define TECHMV_PGTEST_H
 
+#include <check.h>
 #include <libpq-fe.h>
 
 #include <techmv.h>
@@ -22,6 +23,11 @@ extern pgt_db db;
 extern techmv *h;
 void pgt_setup(void);
 void pgt_teardown(void);
+
+/* A test case of `s` whose tests each get the fixture above. */
+TCase *pgt_server_case(Suite *s, const char *name, double timeout_s);
+/* Run the suite; the process's exit status. */
+int pgt_run(Suite *s);
 
 /* techmv_list that must succeed. */
 techmv_page *pgt_list_ok(techmv *hd, const techmv_list_params *p);

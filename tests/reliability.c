@@ -859,16 +859,9 @@ int main(void) {
         reader_role_lists_and_refreshes_nothing_more}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    TCase *t = tcase_create(cases[i].name);
-    tcase_add_checked_fixture(t, pgt_setup, pgt_teardown);
-    tcase_set_timeout(t, 300);
+    TCase *t = pgt_server_case(s, cases[i].name, 300);
     for (size_t k = 0; k < 8 && cases[i].tests[k]; k++)
       tcase_add_test(t, cases[i].tests[k]);
-    suite_add_tcase(s, t);
   }
-  SRunner *r = srunner_create(s);
-  srunner_run_all(r, CK_NORMAL);
-  int failed = srunner_ntests_failed(r);
-  srunner_free(r);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return pgt_run(s);
 }
