@@ -53,12 +53,10 @@ int techmv_list(techmv *h, const techmv_list_params *params,
                 techmv_page **out) {
   if (out != NULL)
     *out = NULL;
-  if (h == NULL)
-    return TECHMV_EINVAL;
+  if (h == NULL || h->conn == NULL)
+    return TECHMV_EINVAL; /* a failed open keeps its message */
   if (out == NULL)
     return tmv_fail(h, TECHMV_EINVAL, "out is NULL");
-  if (h->conn == NULL)
-    return TECHMV_EINVAL;
   tmv_clear_error(h);
 
   tmv_list_query q;

@@ -18,10 +18,8 @@ static int not_installed(const PGresult *res) {
 int techmv_refresh(techmv *h, const techmv_refresh_options *options,
                    techmv_refresh_info *info) {
   static const techmv_refresh_options defaults = TECHMV_REFRESH_OPTIONS_INIT;
-  if (h == NULL)
-    return TECHMV_EINVAL;
-  if (h->conn == NULL)
-    return TECHMV_EINVAL;
+  if (h == NULL || h->conn == NULL)
+    return TECHMV_EINVAL; /* a failed open keeps its message */
   tmv_clear_error(h);
 
   techmv_refresh_options o = defaults;

@@ -16,10 +16,8 @@ static int bool_at(const PGresult *res, int col) {
 }
 
 int techmv_status(techmv *h, techmv_status_info *info) {
-  if (h == NULL)
-    return TECHMV_EINVAL;
-  if (h->conn == NULL)
-    return TECHMV_EINVAL;
+  if (h == NULL || h->conn == NULL)
+    return TECHMV_EINVAL; /* a failed open keeps its message */
   tmv_clear_error(h);
   if (info == NULL)
     return tmv_fail(h, TECHMV_EINVAL, "info is NULL");
