@@ -75,7 +75,7 @@ echo "sample: companies=$companies technologies=$technologies min_per_company=5 
 start=$(date +%s)
 $psql -d postgres -c "CREATE DATABASE $db"
 $psql -d "$db" -v companies="$companies" -v technologies="$technologies" \
-  -v min_per_company=5 -v max_per_company=30 -f "$srcdir/sql/sample_data.sql"
+  -f "$here/data.sql"
 loaded=$(date +%s)
 $psql -d "$db" -f "$srcdir/sql/install.sql"
 $psql -d "$db" -c 'VACUUM ANALYZE'
