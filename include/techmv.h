@@ -169,10 +169,12 @@ typedef struct techmv_list_params {
                    company/technology occurrence */
   const int64_t *company_ids; /* filter: only these companies (not copied) */
   size_t company_count;       /* 0: no filter; 1..TECHMV_COMPANIES_MAX */
-  const char *search;         /* case-insensitive substring, matched literally
-                                 ('%', '_' and '\' are ordinary characters); NULL or
-                                 "" for none; valid UTF-8 when the client encoding is
-                                 UTF8; at most TECHMV_SEARCH_MAX bytes */
+  /* search: case-insensitive substring (lower(value) contains
+   * lower(search), as ILIKE compares in a UTF-8 database), matched
+   * literally: '%', '_' and '\' are ordinary characters. NULL or "" for
+   * none; valid UTF-8 when the client encoding is UTF8; at most
+   * TECHMV_SEARCH_MAX bytes. */
+  const char *search;
   techmv_order order;
   int64_t limit;     /* 1..TECHMV_LIMIT_MAX (default 25) */
   int64_t offset;    /* 0..TECHMV_OFFSET_MAX (default 0) */
@@ -212,7 +214,8 @@ typedef struct techmv_page techmv_page;
  * in a transaction block; inside one, the server's error is returned (a
  * fallback would need a savepoint in the caller's transaction).
  * On success *out owns a page, freed with techmv_page_free(); on failure
- * *out is NULL. */
+ * *out is NULL. The page holds its values itself: it may outlive the handle
+ * and the connection, and be read from another thread. */
 TECHMV_API int techmv_list(techmv *h, const techmv_list_params *params,
                            techmv_page **out);
 

@@ -159,6 +159,22 @@ START_TEST(exact_multiple_of_limit_ends_without_more) {
 }
 END_TEST
 
+START_TEST(page_outlives_handle_and_connection) {
+  PGconn *c = pgt_connect(db.name);
+  techmv *hc;
+  ck_assert_int_eq(techmv_open(c, NULL, &hc), TECHMV_OK);
+  techmv_page *page = pgt_list_ok(hc, NULL);
+  techmv_page *want = pgt_list_ok(h, NULL);
+  techmv_close(hc);
+  PQfinish(c);
+  ck_assert_uint_eq(techmv_page_count(page), 25);
+  for (size_t i = 0; i < 25; i++)
+    ck_assert_str_eq(techmv_page_value(page, i), techmv_page_value(want, i));
+  techmv_page_free(page);
+  techmv_page_free(want);
+}
+END_TEST
+
 START_TEST(search_is_literal_and_case_insensitive) {
   static const char *terms[] = {"%",    "_",   "\\",     "'",          "\"",
                                 "SQL",  "sQl", "é",      "ü",          "日本",
@@ -708,6 +724,7 @@ int main(void) {
   tcase_add_test(t, view_and_base_give_identical_pages);
   tcase_add_test(t, walk_every_page_by_offset_and_cursor);
   tcase_add_test(t, exact_multiple_of_limit_ends_without_more);
+  tcase_add_test(t, page_outlives_handle_and_connection);
   tcase_add_test(t, search_is_literal_and_case_insensitive);
   tcase_add_test(t, company_filter_uses_source_table);
   tcase_add_test(t, every_occurrence_walks_by_offset);
