@@ -92,7 +92,7 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
                         int client_utf8, char *err, size_t errlen);
 
 /* The path a variant takes when nothing goes wrong. */
-techmv_path tmv_variant_path(unsigned variant, const techmv_list_params *p);
+techmv_path tmv_variant_path(unsigned variant);
 
 /* Quoted names a handle's SQL is built from. */
 typedef struct tmv_names {

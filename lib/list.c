@@ -73,7 +73,7 @@ int techmv_list(techmv *h, const techmv_list_params *params,
     return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
 
   unsigned v = q.variant;
-  page->path = tmv_variant_path(v, &q.p);
+  page->path = tmv_variant_path(v);
   PGresult *res = NULL;
   rc = run_variant(h, &q, v, &res);
   if (rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&

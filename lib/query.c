@@ -115,8 +115,7 @@ int tmv_search_wants_trigram(const char *term, size_t len) {
   return 0;
 }
 
-techmv_path tmv_variant_path(unsigned variant, const techmv_list_params *p) {
-  (void)p;
+techmv_path tmv_variant_path(unsigned variant) {
   return (variant & TMV_Q_BASE) ? TECHMV_PATH_BASE : TECHMV_PATH_VIEW;
 }
 

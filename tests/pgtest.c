@@ -147,3 +147,15 @@ int pgt_run(Suite *s) {
   srunner_free(r);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+long pgt_trace_count(FILE *trace, const char *type, const char *containing) {
+  char want[64];
+  snprintf(want, sizeof want, "\t%s\t", type);
+  char line[8192];
+  long n = 0;
+  rewind(trace);
+  while (fgets(line, sizeof line, trace))
+    n += strstr(line, want) != NULL &&
+         (containing == NULL || strstr(line, containing) != NULL);
+  return n;
+}

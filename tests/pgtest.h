@@ -3,6 +3,7 @@
 #define TECHMV_PGTEST_H
 
 #include <check.h>
+#include <stdio.h>
 #include <libpq-fe.h>
 
 #include <techmv.h>
@@ -28,6 +29,11 @@ void pgt_teardown(void);
 TCase *pgt_server_case(Suite *s, const char *name, double timeout_s);
 /* Run the suite; the process's exit status. */
 int pgt_run(Suite *s);
+
+/* Protocol messages of `type` ("Bind", "Parse", ...) the client sent in a
+ * PQtrace() log, counting only those whose line holds `containing` when it
+ * is not NULL. */
+long pgt_trace_count(FILE *trace, const char *type, const char *containing);
 
 /* techmv_list that must succeed. */
 techmv_page *pgt_list_ok(techmv *hd, const techmv_list_params *p);

@@ -219,13 +219,8 @@ START_TEST(lost_statement_in_transaction_is_not_retried) {
   /* The transaction is as the server left it: aborted, not rolled back. */
   ck_assert_int_eq(PQtransactionStatus(db.conn), PQTRANS_INERROR);
   /* One execution attempt, no blind retry. */
-  long bind = 0;
-  char line[4096];
-  rewind(trace);
-  while (fgets(line, sizeof line, trace))
-    bind += strstr(line, "\tBind\t") != NULL;
+  ck_assert_int_eq(pgt_trace_count(trace, "Bind", NULL), 1);
   fclose(trace);
-  ck_assert_int_eq(bind, 1);
   ck_assert_int_eq(techmv_list(h, NULL, &page), TECHMV_ESTATE);
   pgt_exec(db.conn, "ROLLBACK");
   page = pgt_list_ok(h, NULL);
@@ -304,13 +299,8 @@ START_TEST(other_feature_not_supported_is_not_a_plan_change) {
   PQuntrace(db.conn);
   ck_assert_str_eq(techmv_sqlstate(ho), "0A000");
   ck_assert_ptr_nonnull(strstr(techmv_errmsg(ho), "CONCURRENTLY"));
-  long exec = 0;
-  char line[4096];
-  rewind(trace);
-  while (fgets(line, sizeof line, trace))
-    exec += strstr(line, "\tExecute\t") != NULL;
+  ck_assert_int_eq(pgt_trace_count(trace, "Execute", NULL), 1);
   fclose(trace);
-  ck_assert_int_eq(exec, 1);
   techmv_close(ho);
 }
 END_TEST
@@ -597,7 +587,9 @@ END_TEST
  */
 
 static void wait_for_replay(PGconn *standby) {
-  char *lsn = pgt_scalar(db.conn, "SELECT pg_current_wal_lsn()");
+  /* The insert position, not the write position: with asynchronous commit
+   * the last commit may not have been written out yet. */
+  char *lsn = pgt_scalar(db.conn, "SELECT pg_current_wal_insert_lsn()");
   char sql[160];
   snprintf(sql, sizeof sql, "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn",
            lsn);
@@ -670,18 +662,9 @@ START_TEST(user_text_only_travels_as_parameters) {
   techmv_page_free(pgt_list_ok(h, &p));
   PQuntrace(db.conn);
   /* The text appears in Bind messages only, never in a Parse. */
-  char line[8192];
-  int in_bind = 0, in_parse = 0;
-  rewind(trace);
-  while (fgets(line, sizeof line, trace)) {
-    if (strstr(line, "DROP TABLE") == NULL)
-      continue;
-    in_bind += strstr(line, "\tBind\t") != NULL;
-    in_parse += strstr(line, "\tParse\t") != NULL;
-  }
+  ck_assert_int_eq(pgt_trace_count(trace, "Parse", "DROP TABLE"), 0);
+  ck_assert_int_eq(pgt_trace_count(trace, "Bind", "DROP TABLE"), 2);
   fclose(trace);
-  ck_assert_int_eq(in_parse, 0);
-  ck_assert_int_eq(in_bind, 2);
 }
 END_TEST
 

@@ -149,7 +149,7 @@ START_TEST(path_choice) {
   p.order = TECHMV_ORDER_DESC;
   p.after = "x";
   ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert_int_eq(tmv_variant_path(q.variant, &q.p), TECHMV_PATH_VIEW);
+  ck_assert_int_eq(tmv_variant_path(q.variant), TECHMV_PATH_VIEW);
   ck_assert_uint_eq(q.variant,
                     TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC | TMV_Q_AFTER);
 
@@ -157,13 +157,13 @@ START_TEST(path_choice) {
   p.company_ids = ids;
   p.company_count = 1;
   ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert_int_eq(tmv_variant_path(q.variant, &q.p), TECHMV_PATH_BASE);
+  ck_assert_int_eq(tmv_variant_path(q.variant), TECHMV_PATH_BASE);
   ck_assert(q.variant & TMV_Q_COMPANY);
 
   p.company_count = 0;
   p.distinct = 0;
   ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert_int_eq(tmv_variant_path(q.variant, &q.p), TECHMV_PATH_BASE);
+  ck_assert_int_eq(tmv_variant_path(q.variant), TECHMV_PATH_BASE);
   ck_assert(q.variant & TMV_Q_ALL);
 
   p.distinct = 1;
