@@ -5,8 +5,6 @@
 
 #include "internal.h"
 
-#define CONFIG_MIN_SIZE sizeof(techmv_config)
-
 void tmv_clear_error(techmv *h) {
   h->errmsg[0] = '\0';
   h->sqlstate[0] = '\0';
@@ -128,8 +126,8 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
 
   techmv_config c = defaults;
   if (config != NULL &&
-      tmv_sized_copy(&c, sizeof c, config, CONFIG_MIN_SIZE, "config", h->errmsg,
-                     sizeof h->errmsg) != 0)
+      tmv_sized_copy(&c, sizeof c, config, TMV_CONFIG_MIN_SIZE, "config",
+                     h->errmsg, sizeof h->errmsg) != 0)
     goto invalid;
   if (c.view == NULL)
     c.view = "mv_distinct_technologies";

@@ -18,6 +18,31 @@
 
 /* ---- Sized structs (sizedstruct.c) -------------------------------------- */
 
+/* The smallest size a caller may pass: that of the first published layout.
+ * A struct that grows gets its minimum from the offset of its first added
+ * member; the asserts freeze the published sizes, so a change that would
+ * move or resize a published member does not compile. */
+#define TMV_CONFIG_MIN_SIZE sizeof(techmv_config)
+#define TMV_LIST_PARAMS_MIN_SIZE sizeof(techmv_list_params)
+#define TMV_REFRESH_OPTIONS_MIN_SIZE sizeof(techmv_refresh_options)
+#define TMV_REFRESH_INFO_MIN_SIZE offsetof(techmv_refresh_info, long_values)
+#define TMV_STATUS_INFO_MIN_SIZE offsetof(techmv_status_info, schema_installed)
+
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(TMV_CONFIG_MIN_SIZE == TECHMV_CONFIG_SIZE_V1, "config v1");
+_Static_assert(TMV_LIST_PARAMS_MIN_SIZE == TECHMV_LIST_PARAMS_SIZE_V1,
+               "list params v1");
+_Static_assert(TMV_REFRESH_OPTIONS_MIN_SIZE == TECHMV_REFRESH_OPTIONS_SIZE_V1,
+               "refresh options v1");
+_Static_assert(TMV_REFRESH_INFO_MIN_SIZE == TECHMV_REFRESH_INFO_SIZE_V1,
+               "refresh info v1");
+_Static_assert(TMV_STATUS_INFO_MIN_SIZE == TECHMV_STATUS_INFO_SIZE_V1,
+               "status info v1");
+/* No padding anywhere: every version has a size of its own. */
+_Static_assert(sizeof(techmv_refresh_info) == 48, "refresh info v2");
+_Static_assert(sizeof(techmv_status_info) == 184, "status info v2");
+#endif
+
 /* Copy a caller's sized struct over `dst` (which holds the defaults and whose
  * first member is its size). Accepts an older, shorter struct; accepts a
  * newer, longer one only if the members this library does not know are all

@@ -8,9 +8,6 @@
 
 #include "internal.h"
 
-/* The first published layout; older callers can only be this or longer. */
-#define LIST_PARAMS_MIN_SIZE sizeof(techmv_list_params)
-
 static int bad(char *err, size_t errlen, const char *fmt, ...) TMV_PRINTF(3, 4);
 static int bad(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
@@ -38,8 +35,8 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
   memset(q, 0, sizeof *q);
   q->p = defaults;
   if (params != NULL &&
-      tmv_sized_copy(&q->p, sizeof q->p, params, LIST_PARAMS_MIN_SIZE, "params",
-                     err, errlen) != 0)
+      tmv_sized_copy(&q->p, sizeof q->p, params, TMV_LIST_PARAMS_MIN_SIZE,
+                     "params", err, errlen) != 0)
     return -1;
   techmv_list_params *p = &q->p;
 

@@ -6,9 +6,6 @@
 
 #include "internal.h"
 
-#define REFRESH_OPTIONS_MIN_SIZE sizeof(techmv_refresh_options)
-#define REFRESH_INFO_MIN_SIZE sizeof(techmv_refresh_info)
-
 static int not_installed(const PGresult *res) {
   const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   /* undefined_function, undefined_table */
@@ -24,13 +21,13 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
 
   techmv_refresh_options o = defaults;
   if (options != NULL &&
-      tmv_sized_copy(&o, sizeof o, options, REFRESH_OPTIONS_MIN_SIZE, "options",
-                     h->errmsg, sizeof h->errmsg) != 0)
+      tmv_sized_copy(&o, sizeof o, options, TMV_REFRESH_OPTIONS_MIN_SIZE,
+                     "options", h->errmsg, sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   if (o.lock_timeout_ms < 0)
     return tmv_fail(h, TECHMV_EINVAL, "lock_timeout_ms %d is negative",
                     o.lock_timeout_ms);
-  if (info != NULL && tmv_sized_check(info, REFRESH_INFO_MIN_SIZE, "info",
+  if (info != NULL && tmv_sized_check(info, TMV_REFRESH_INFO_MIN_SIZE, "info",
                                       h->errmsg, sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);

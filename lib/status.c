@@ -5,8 +5,6 @@
 
 #include "internal.h"
 
-#define STATUS_INFO_MIN_SIZE sizeof(techmv_status_info)
-
 static int64_t int_at(const PGresult *res, int col) {
   return strtoll(PQgetvalue(res, 0, col), NULL, 10);
 }
@@ -21,7 +19,7 @@ int techmv_status(techmv *h, techmv_status_info *info) {
   tmv_clear_error(h);
   if (info == NULL)
     return tmv_fail(h, TECHMV_EINVAL, "info is NULL");
-  if (tmv_sized_check(info, STATUS_INFO_MIN_SIZE, "info", h->errmsg,
+  if (tmv_sized_check(info, TMV_STATUS_INFO_MIN_SIZE, "info", h->errmsg,
                       sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);
