@@ -133,7 +133,7 @@ typedef enum techmv_statements {
                                    one round trip each call; for PgBouncer
                                    and other transaction poolers */
 } techmv_statements;
-#define TECHMV_STATEMENTS_MAX 100
+#define TECHMV_STATEMENTS_MAX 80
 
 /* Names of the objects the handle works on. NULL members take the defaults
  * shown. Names are plain identifiers in UTF-8, whatever the client encoding

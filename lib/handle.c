@@ -69,17 +69,15 @@ int tmv_conn_ready(techmv *h) {
   }
 }
 
-static char *quote_name(PGconn *conn, const char *schema, const char *name,
+/* A schema-qualified name, quoted for SQL text; schema may be NULL. */
+static char *quote_name(const char *schema, const char *name,
                         const char *suffix) {
   char full[128];
   snprintf(full, sizeof full, "%s%s", name, suffix);
-  char *qn = PQescapeIdentifier(conn, full, strlen(full));
-  if (qn == NULL || schema == NULL) {
-    char *copy = qn ? strdup(qn) : NULL;
-    PQfreemem(qn);
-    return copy;
-  }
-  char *qs = PQescapeIdentifier(conn, schema, strlen(schema));
+  char *qn = tmv_quote_ident(full);
+  if (qn == NULL || schema == NULL)
+    return qn;
+  char *qs = tmv_quote_ident(schema);
   char *out = NULL;
   if (qs != NULL) {
     size_t len = strlen(qs) + strlen(qn) + 2;
@@ -87,9 +85,38 @@ static char *quote_name(PGconn *conn, const char *schema, const char *name,
     if (out != NULL)
       snprintf(out, len, "%s.%s", qs, qn);
   }
-  PQfreemem(qs);
-  PQfreemem(qn);
+  free(qs);
+  free(qn);
   return out;
+}
+
+static char *append_quoted(char *o, const char *name, const char *suffix) {
+  const char *parts[2] = {name, suffix};
+  *o++ = '"';
+  for (int k = 0; k < 2; k++) {
+    for (const char *p = parts[k]; *p; p++) {
+      if (*p == '"')
+        *o++ = '"';
+      *o++ = *p;
+    }
+  }
+  *o++ = '"';
+  return o;
+}
+
+/* The same name as a string literal that to_regclass() parses: the
+ * double-quoted form (which knows no Unicode escapes) inside an E''. */
+static char *regclass_literal(const char *schema, const char *name,
+                              const char *suffix) {
+  char plain[512]; /* names of at most 63 bytes, each byte doubled at most */
+  char *o = plain;
+  if (schema != NULL) {
+    o = append_quoted(o, schema, "");
+    *o++ = '.';
+  }
+  o = append_quoted(o, name, suffix);
+  *o = '\0';
+  return tmv_quote_literal(plain);
 }
 
 static void names_free(tmv_names *n) {
@@ -99,6 +126,9 @@ static void names_free(tmv_names *n) {
   free(n->id);
   free(n->log);
   free(n->function);
+  free(n->compat);
+  free(n->view_lit);
+  free(n->log_lit);
 }
 
 static int check_name(const char *what, const char *s, size_t max, char *err,
@@ -106,6 +136,10 @@ static int check_name(const char *what, const char *s, size_t max, char *err,
   size_t n = strnlen(s, max + 1);
   if (n == 0 || n > max) {
     snprintf(err, errlen, "config->%s must be 1..%zu bytes", what, max);
+    return -1;
+  }
+  if (!tmv_utf8_valid(s, n)) {
+    snprintf(err, errlen, "config->%s is not valid UTF-8", what);
     return -1;
   }
   return 0;
@@ -149,38 +183,37 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
       check_name("id_column", c.id_column, 63, h->errmsg, sizeof h->errmsg))
     goto invalid;
 
+  if (c.reserved0 != 0) {
+    snprintf(h->errmsg, sizeof h->errmsg, "config->reserved0 must be 0");
+    goto invalid;
+  }
   if (c.statements != TECHMV_STATEMENTS_AUTO &&
       c.statements != TECHMV_STATEMENTS_NAMED &&
       c.statements != TECHMV_STATEMENTS_UNNAMED) {
     snprintf(h->errmsg, sizeof h->errmsg,
-             "config->statements %d is not a techmv_statements",
-             (int)c.statements);
+             "config->statements %d is not a techmv_statements", c.statements);
     goto invalid;
   }
   h->mode = c.statements;
   h->unnamed = c.statements == TECHMV_STATEMENTS_UNNAMED;
 
+  char compat[32];
+  snprintf(compat, sizeof compat, "_schema_%d", TECHMV_SCHEMA_VERSION);
   tmv_names *n = &h->names;
-  n->view = quote_name(conn, c.schema, c.view, "");
-  n->table = quote_name(conn, c.schema, c.source_table, "");
-  n->column = quote_name(conn, NULL, c.source_column, "");
-  n->id = quote_name(conn, NULL, c.id_column, "");
-  n->log = quote_name(conn, c.schema, c.view, "_refresh_log");
-  n->function = quote_name(conn, c.schema, c.view, "_refresh");
+  n->view = quote_name(c.schema, c.view, "");
+  n->table = quote_name(c.schema, c.source_table, "");
+  n->column = quote_name(NULL, c.source_column, "");
+  n->id = quote_name(NULL, c.id_column, "");
+  n->log = quote_name(c.schema, c.view, "_refresh_log");
+  n->function = quote_name(c.schema, c.view, "_refresh");
+  n->compat = quote_name(c.schema, c.view, compat);
+  n->view_lit = regclass_literal(c.schema, c.view, "");
+  n->log_lit = regclass_literal(c.schema, c.view, "_refresh_log");
   if (!n->view || !n->table || !n->column || !n->id || !n->log ||
-      !n->function) {
-    /* PQescapeIdentifier also fails on text invalid in the client
-     * encoding; tell that apart from memory exhaustion by its message. */
-    int nomem = strstr(PQerrorMessage(conn), "out of memory") != NULL;
+      !n->function || !n->compat || !n->view_lit || !n->log_lit) {
     names_free(n);
-    memset(n, 0, sizeof *n);
-    if (nomem) {
-      free(h);
-      return TECHMV_ENOMEM;
-    }
-    snprintf(h->errmsg, sizeof h->errmsg,
-             "a configured name cannot be quoted: %s", PQerrorMessage(conn));
-    goto invalid;
+    free(h);
+    return TECHMV_ENOMEM;
   }
   *out = h;
   return TECHMV_OK;
@@ -197,6 +230,7 @@ void techmv_close(techmv *h) {
     return;
   tmv_stmt_cache_free(&h->cache);
   names_free(&h->names);
+  free(h->failure_message);
   free(h);
 }
 

@@ -61,14 +61,32 @@ void tmv_sized_fill(void *dst, const void *src, size_t src_size);
 
 /* ---- Text helpers (text.c) ---------------------------------------------- */
 
+/* ---- Client encoding (encoding.c) --------------------------------------- */
+
+/* Byte length of the character at s[0..left) in `encoding` (a libpq
+ * encoding id), or -1 when the bytes there are not a valid character (NUL
+ * included). */
+int tmv_char_len(const char *s, size_t left, int encoding);
+/* Nonzero when s[0..len) is valid text in `encoding`. */
+int tmv_text_valid(const char *s, size_t len, int encoding);
 /* Nonzero when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF). */
 int tmv_utf8_valid(const char *s, size_t len);
 
-/* Pattern for "contains `term` literally" under ILIKE with the default escape
- * character: '%' + term with '\', '%' and '_' escaped + '%'. Returns a
+/* Pattern for "contains `term` literally" under LIKE with the default escape
+ * character: '%' + term with '\', '%' and '_' escaped + '%', walked
+ * character by character in `encoding` (term already validated). Returns a
  * malloc'd string (caller frees) or NULL when out of memory. */
-char *tmv_like_contains_pattern(const char *term, size_t len);
+char *tmv_like_contains_pattern(const char *term, size_t len, int encoding);
+
+/* An identifier (valid UTF-8) quoted for SQL text, as "name" or, when it is
+ * not plain ASCII, U&"..." with Unicode escapes, so that the text means the
+ * same in every client encoding. malloc'd, caller frees; NULL when out of
+ * memory. */
+char *tmv_quote_ident(const char *name);
+/* A string (valid UTF-8) as an E'' literal with Unicode escapes, for the
+ * same reason. malloc'd, caller frees; NULL when out of memory. */
+char *tmv_quote_literal(const char *s);
 
 /* PostgreSQL array literal "{1,2,3}" of the ids; malloc'd, caller frees; NULL
  * when out of memory. */
@@ -102,24 +120,28 @@ enum {
  * and filtering. pg_trgm extracts nothing from a run of fewer than three
  * word characters, so such terms would read the whole trigram index, while
  * the ordered walk stops after limit+1 matches. */
-int tmv_search_wants_trigram(const char *term, size_t len);
+int tmv_search_wants_trigram(const char *term, size_t len, int encoding);
 
 /* A validated list request, ready to be bound. */
 typedef struct tmv_list_query {
   techmv_list_params p; /* normalized copy (pointers borrowed) */
   size_t search_len;    /* 0 when no search */
+  int encoding;         /* the client encoding the strings are in */
   unsigned variant;     /* TMV_Q_* bits for the preferred path */
 } tmv_list_query;
 
-/* Validate and normalize `params` (NULL: defaults). `client_utf8` says
- * whether strings must be UTF-8. Returns 0, or -1 with a message in err. */
+/* Validate and normalize `params` (NULL: defaults); strings must be valid
+ * in `encoding`, the client encoding. Returns 0, or -1 with a message in
+ * err. */
 int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
-                        int client_utf8, char *err, size_t errlen);
+                        int encoding, char *err, size_t errlen);
 
 /* The path a variant takes when nothing goes wrong. */
 techmv_path tmv_variant_path(unsigned variant);
 
-/* Quoted names a handle's SQL is built from. */
+/* Quoted names a handle's SQL is built from: identifiers as SQL text
+ * (tmv_quote_ident), and the *_lit members as string literals naming the
+ * same relation, for pg_catalog.to_regclass(). */
 typedef struct tmv_names {
   char *view;     /* "schema"."view" or "view" */
   char *table;    /* "schema"."companies" */
@@ -127,6 +149,9 @@ typedef struct tmv_names {
   char *id;       /* "id" */
   char *log;      /* "schema"."view_refresh_log" */
   char *function; /* "schema"."view_refresh" */
+  char *compat;   /* "schema"."view_schema_<TECHMV_SCHEMA_VERSION>" */
+  char *view_lit; /* E'"schema"."view"' */
+  char *log_lit;  /* E'"schema"."view_refresh_log"' */
 } tmv_names;
 
 /* Number of bound parameters of a variant ($1 limit+1, $2 offset unless
@@ -156,26 +181,45 @@ void tmv_page_trim(int ntuples, int64_t limit, size_t *count, int *has_more);
 /* ---- Status and refresh SQL (query.c) ------------------------------------ */
 
 char *tmv_refresh_sql(const tmv_names *n);
-char *tmv_status_catalog_sql(void);
-char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log);
+char *tmv_status_catalog_sql(const tmv_names *n);
+/* What the detail statement reads depends on what exists. */
+enum {
+  TMV_DETAIL_POPULATED = 1, /* count the view's values */
+  TMV_DETAIL_LOG = 2,       /* read the refresh log */
+  TMV_DETAIL_V3 = 4,        /* schema 3 or later: long values, failures */
+  TMV_DETAIL_KINDS = 8
+};
+char *tmv_status_detail_sql(const tmv_names *n, unsigned kind);
 
 /* ---- Statement cache (stmtcache.c) -------------------------------------- */
+
+/* Row counts a baked statement may be written for: limit+1 is rounded up
+ * to the next rung (the extra rows are dropped), so that whatever limits
+ * the callers use, each baked variant has at most TMV_RUNGS statements. */
+#define TMV_RUNGS 14
+#define TMV_RUNG_MAX 1001
+/* The rung for `fetch` rows, or -1 past TMV_RUNG_MAX (then the statement
+ * with LIMIT $1 serves). */
+int tmv_rung(int64_t fetch);
+int64_t tmv_rung_rows(int rung);
 
 enum {
   TMV_STMT_REFRESH = TMV_Q_VARIANTS,
   TMV_STMT_STATUS_CATALOG,
-  TMV_STMT_STATUS_DETAIL, /* + (populated << 1 | has_log) - 1, three slots */
-  TMV_STMT_SLOTS = TMV_STMT_STATUS_DETAIL + 3
+  TMV_STMT_STATUS_DETAIL, /* + a TMV_DETAIL_* combination */
+  TMV_STMT_BAKED = TMV_STMT_STATUS_DETAIL + TMV_DETAIL_KINDS,
+  /* + (variant's AFTER and DESC bits) * TMV_RUNGS + rung */
+  TMV_STMT_SLOTS = TMV_STMT_BAKED + 4 * TMV_RUNGS
 };
-#define TMV_STATUS_DETAIL_SLOT(populated, has_log)                             \
-  (TMV_STMT_STATUS_DETAIL + (((populated) << 1) | (has_log)) - 1)
 
 typedef struct tmv_stmt {
   char *sql;     /* owned */
-  char name[24]; /* "techmv_" + 16 hex digits of the SQL's hash */
-  int64_t fetch; /* limit+1 written into a baked statement, else 0 */
+  char name[40]; /* "techmv_" + 16 hex digits of the SQL's hash, then
+                    "_" + generation after the view changed shape */
   int nparams;
-  int prepared; /* on backend `pid` of the cache */
+  int generation; /* bumped when the server's plan no longer fits */
+  int prepared;   /* on backend `pid` of the cache */
+  int unnamed;    /* the name is taken by another text: run unnamed */
 } tmv_stmt;
 
 typedef struct tmv_stmt_cache {
@@ -187,8 +231,7 @@ void tmv_stmt_cache_free(tmv_stmt_cache *c);
 
 /* Give a slot its SQL (taking ownership of `sql`) if it has none. Returns 0,
  * or -1 when out of memory (sql NULL included). */
-int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams,
-                    int64_t fetch);
+int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams);
 
 /* SQL text and parameter count of a slot's statement; malloc'd, caller
  * frees; NULL when out of memory. */
@@ -200,11 +243,12 @@ struct techmv {
   PGconn *conn; /* borrowed from the caller */
   tmv_names names;
   tmv_stmt_cache cache;
-  techmv_statements mode;
+  int mode;    /* a techmv_statements */
   int unnamed; /* running unnamed statements now */
-  int losses;  /* times our named statements vanished on this connection */
+  int losses;  /* times in a row our named statements vanished */
   char sqlstate[6];
   char errmsg[TMV_ERRMSG_MAX];
+  char *failure_message; /* techmv_status_info.last_failure_message */
 };
 
 int tmv_fail(techmv *h, int rc, const char *fmt, ...) TMV_PRINTF(3, 4);
@@ -218,11 +262,12 @@ void tmv_clear_error(techmv *h);
 int tmv_conn_ready(techmv *h);
 
 /* Execute slot `slot` (its statement built on first use) with text
- * parameters: a prepared call costs
- * one round trip; the first call on a backend prepares and executes in one
- * pipeline, also one round trip. On success *out owns a PGRES_TUPLES_OK
- * result. On failure, *out may hold the server's error result (caller
- * PQclear()s it) and the handle's error is set. */
+ * parameters, in one round trip: a prepared call; the first call on a
+ * backend prepares and executes in one pipeline; inside the caller's
+ * transaction block, and behind a transaction pooler, an unnamed statement.
+ * On success *out owns a PGRES_TUPLES_OK result. On failure, *out may hold
+ * the server's error result (caller PQclear()s it) and the handle's error
+ * is set. The connection is always left out of pipeline mode. */
 int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out);
 
 #endif

@@ -11,40 +11,56 @@ struct techmv_page {
   techmv_path path;
 };
 
-/* The view cannot serve: it is missing (undefined_table), was never
- * refreshed (object_not_in_prerequisite_state) or lacks a column the query
- * needs (undefined_column: made by hand, or by another version). */
-static int view_unusable(const PGresult *res) {
+static int has_state(const PGresult *res, const char *state) {
   const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-  return s != NULL && (strcmp(s, "42P01") == 0 || strcmp(s, "55000") == 0 ||
-                       strcmp(s, "42703") == 0);
+  return s != NULL && strcmp(s, state) == 0;
 }
 
-/* The baked form of variant v when this call can use it: no offset, and
- * the limit its statement was written for (the first one the handle saw,
- * which for most services is the only one). */
-static unsigned bake(techmv *h, const tmv_list_query *q, unsigned v) {
+/* The view cannot serve, and the source table can: it is missing
+ * (undefined_table) or was never refreshed
+ * (object_not_in_prerequisite_state). */
+static int view_unusable(const PGresult *res) {
+  return has_state(res, "42P01") || has_state(res, "55000");
+}
+
+/* The view is there but of an older schema: its compatibility function
+ * (undefined_function) or a column (undefined_column) is missing. */
+static int view_outdated(const PGresult *res) {
+  return has_state(res, "42883") || has_state(res, "42703");
+}
+
+/* The baked slot for variant v when this call can use one: a first page of
+ * the view, whose limit+1 is rounded up to a rung. */
+static int baked_slot(techmv *h, const tmv_list_query *q, unsigned v) {
   /* Not for a search or a company filter: their best plan depends on the
-   * term or the number of ids, which one generic plan cannot know. */
-  if (q->p.offset != 0 || (v & (TMV_Q_SEARCH | TMV_Q_COMPANY)))
-    return v;
+   * term or the number of ids, which one generic plan cannot know; not for
+   * the source table, whose scan dwarfs planning. */
+  if (q->p.offset != 0 || (v & (TMV_Q_SEARCH | TMV_Q_COMPANY | TMV_Q_BASE)))
+    return -1;
+  int rung = tmv_rung(q->p.limit + 1);
+  if (rung < 0)
+    return -1;
+  unsigned shape = ((v & TMV_Q_AFTER) ? 1u : 0u) | ((v & TMV_Q_DESC) ? 2u : 0u);
+  int slot = TMV_STMT_BAKED + (int)shape * TMV_RUNGS + rung;
   unsigned baked = v | TMV_Q_BAKED;
-  int64_t fetch = q->p.limit + 1;
-  tmv_stmt_cache *c = &h->cache;
-  if (c->slots[baked] == NULL &&
-      tmv_stmt_define(c, (int)baked, tmv_list_sql(&h->names, baked, fetch),
-                      tmv_variant_nparams(baked), fetch) != 0)
-    return v; /* out of memory: the parameterized form will do */
-  return c->slots[baked]->fetch == fetch ? baked : v;
+  if (tmv_stmt_define(&h->cache, slot,
+                      tmv_list_sql(&h->names, baked, tmv_rung_rows(rung)),
+                      tmv_variant_nparams(baked)) != 0)
+    return -1; /* out of memory: the parameterized form will do */
+  return slot;
 }
 
 static int run_variant(techmv *h, const tmv_list_query *q, unsigned v,
                        PGresult **res) {
-  v = bake(h, q, v);
+  int slot = baked_slot(h, q, v);
+  if (slot >= 0)
+    v |= TMV_Q_BAKED;
+  else
+    slot = (int)v;
   tmv_bound b;
   if (tmv_list_bind(q, v, &b) < 0)
     return tmv_fail(h, TECHMV_ENOMEM, "out of memory binding the query");
-  int rc = tmv_exec(h, (int)v, b.values, res);
+  int rc = tmv_exec(h, slot, b.values, res);
   tmv_bound_release(&b);
   return rc;
 }
@@ -60,9 +76,8 @@ int techmv_list(techmv *h, const techmv_list_params *params,
   tmv_clear_error(h);
 
   tmv_list_query q;
-  if (tmv_list_query_init(
-          &q, params, PQclientEncoding(h->conn) == pg_char_to_encoding("UTF8"),
-          h->errmsg, sizeof h->errmsg) != 0)
+  if (tmv_list_query_init(&q, params, PQclientEncoding(h->conn), h->errmsg,
+                          sizeof h->errmsg) != 0)
     return TECHMV_EINVAL;
   int rc = tmv_conn_ready(h);
   if (rc != TECHMV_OK)
@@ -84,6 +99,17 @@ int techmv_list(techmv *h, const techmv_list_params *params,
     tmv_clear_error(h);
     page->path = TECHMV_PATH_FALLBACK;
     rc = run_variant(h, &q, v | TMV_Q_BASE, &res);
+  } else if (rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&
+             view_outdated(res)) {
+    char sqlstate[6];
+    memcpy(sqlstate, h->sqlstate, sizeof sqlstate);
+    tmv_fail(h, TECHMV_ESCHEMA,
+             "%s is of an older schema than this library needs (version %d): "
+             "run sql/install.sql to upgrade it in place (%s)",
+             h->names.view, TECHMV_SCHEMA_VERSION,
+             PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    memcpy(h->sqlstate, sqlstate, sizeof sqlstate);
+    rc = TECHMV_ESCHEMA;
   }
   if (rc != TECHMV_OK) {
     PQclear(res);

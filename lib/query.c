@@ -17,29 +17,33 @@ static int bad(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
-static int check_text(const char *what, const char *s, size_t max,
-                      int client_utf8, size_t *len, char *err, size_t errlen) {
+static int check_text(const char *what, const char *s, size_t max, int encoding,
+                      size_t *len, char *err, size_t errlen) {
   /* Stop counting past the limit so a huge string costs nothing. */
   size_t n = strnlen(s, max + 1);
   if (n > max)
     return bad(err, errlen, "%s is longer than %zu bytes", what, max);
-  if (client_utf8 && !tmv_utf8_valid(s, n))
-    return bad(err, errlen, "%s is not valid UTF-8", what);
+  if (!tmv_text_valid(s, n, encoding))
+    return bad(err, errlen, "%s is not valid in the client encoding %s", what,
+               pg_encoding_to_char(encoding));
   *len = n;
   return 0;
 }
 
 int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
-                        int client_utf8, char *err, size_t errlen) {
+                        int encoding, char *err, size_t errlen) {
   static const techmv_list_params defaults = TECHMV_LIST_PARAMS_INIT;
   memset(q, 0, sizeof *q);
   q->p = defaults;
+  q->encoding = encoding;
   if (params != NULL &&
       tmv_sized_copy(&q->p, sizeof q->p, params, TMV_LIST_PARAMS_MIN_SIZE,
                      "params", err, errlen) != 0)
     return -1;
   techmv_list_params *p = &q->p;
 
+  if (p->reserved0 != 0 || p->reserved1 != 0 || p->reserved2 != 0)
+    return bad(err, errlen, "params->reserved0..2 must be 0");
   if (p->limit < 1 || p->limit > TECHMV_LIMIT_MAX)
     return bad(err, errlen, "limit %" PRId64 " is out of range 1..%d", p->limit,
                TECHMV_LIMIT_MAX);
@@ -49,9 +53,9 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
                "cursor for deep pages)",
                p->offset, TECHMV_OFFSET_MAX);
   if (p->order != TECHMV_ORDER_ASC && p->order != TECHMV_ORDER_DESC)
-    return bad(err, errlen, "order %d is not a techmv_order", (int)p->order);
+    return bad(err, errlen, "order %d is not a techmv_order", p->order);
   if (p->source != TECHMV_SOURCE_AUTO && p->source != TECHMV_SOURCE_BASE)
-    return bad(err, errlen, "source %d is not a techmv_source", (int)p->source);
+    return bad(err, errlen, "source %d is not a techmv_source", p->source);
   if (p->company_count > TECHMV_COMPANIES_MAX)
     return bad(err, errlen, "company_count %zu is more than %d",
                p->company_count, TECHMV_COMPANIES_MAX);
@@ -59,7 +63,7 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
     return bad(err, errlen, "company_count is %zu but company_ids is NULL",
                p->company_count);
   if (p->search != NULL &&
-      check_text("search", p->search, TECHMV_SEARCH_MAX, client_utf8,
+      check_text("search", p->search, TECHMV_SEARCH_MAX, encoding,
                  &q->search_len, err, errlen) != 0)
     return -1;
   if (p->after != NULL) {
@@ -68,7 +72,7 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
       return bad(err, errlen,
                  "the 'after' cursor needs distinct values (a value may "
                  "repeat when distinct is 0); use offset");
-    if (check_text("after", p->after, TECHMV_CURSOR_MAX, client_utf8, &len, err,
+    if (check_text("after", p->after, TECHMV_CURSOR_MAX, encoding, &len, err,
                    errlen) != 0)
       return -1;
   }
@@ -87,21 +91,23 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
   if (p->order == TECHMV_ORDER_DESC)
     v |= TMV_Q_DESC;
   if ((v & TMV_Q_SEARCH) && !(v & TMV_Q_BASE) &&
-      tmv_search_wants_trigram(p->search, q->search_len))
+      tmv_search_wants_trigram(p->search, q->search_len, encoding))
     v |= TMV_Q_TRIGRAM;
   q->variant = v;
   return 0;
 }
 
-int tmv_search_wants_trigram(const char *term, size_t len) {
+int tmv_search_wants_trigram(const char *term, size_t len, int encoding) {
   size_t run = 0;
-  for (size_t i = 0; i < len; i++) {
+  for (size_t i = 0; i < len;) {
+    int n = tmv_char_len(term + i, len - i, encoding);
     unsigned char c = (unsigned char)term[i];
-    if ((c & 0xC0) == 0x80)
-      continue; /* UTF-8 continuation: same character */
+    if (n < 1)
+      return 0;
+    i += (size_t)n;
     /* Non-ASCII characters count as word characters: pg_trgm treats
      * letters of any script as such. */
-    if (c >= 0x80 || (c >= '0' && c <= '9') ||
+    if (n > 1 || (c >= '0' && c <= '9') ||
         ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
       if (++run >= 3)
         return 1;
@@ -179,10 +185,14 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
 
   if (v & TMV_Q_BASE) {
     /* One row per element of each company's array, as the view is built. */
+    /* Values too long for the view are left out here too, so that both
+     * paths serve the same set. */
     sb_add(&b,
-           "SELECT %st.value FROM %s AS c CROSS JOIN LATERAL unnest(c.%s) "
-           "AS t(value) WHERE t.value IS NOT NULL",
-           (v & TMV_Q_ALL) ? "" : "DISTINCT ", n->table, n->column);
+           "SELECT %st.value FROM %s AS c CROSS JOIN LATERAL "
+           "pg_catalog.unnest(c.%s) AS t(value) WHERE t.value IS NOT NULL "
+           "AND pg_catalog.octet_length(t.value) <= %d",
+           (v & TMV_Q_ALL) ? "" : "DISTINCT ", n->table, n->column,
+           TECHMV_VALUE_MAX);
     /* What ILIKE does in a UTF-8 database, spelled out so that both paths
      * fold case alike (the view stores lower(value)). */
     if (v & TMV_Q_SEARCH)
@@ -197,14 +207,20 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
     /* The OFFSET 0 fence keeps the planner from walking the ordered index
      * instead: the matches come from the trigram index, then get sorted. */
     sb_add(&b,
-           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE "
+           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE %s() AND "
            "v.value_lower LIKE pg_catalog.lower($%d)",
-           n->view, param++);
+           n->view, n->compat, param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s %s", dir, page);
   } else {
-    sb_add(&b, "SELECT v.value FROM %s AS v WHERE true", n->view);
+    /* <view>_schema_N() exists in every install that serves the queries
+     * of a library needing schema N: on an older install every view query
+     * fails alike (42883), never some of them. It is inlined to true at
+     * planning, so it costs nothing. Rows with no value stand for values
+     * too long to serve. */
+    sb_add(&b, "SELECT v.value FROM %s AS v WHERE %s() AND v.value IS NOT NULL",
+           n->view, n->compat);
     /* A term with no word of three characters gives the trigram index
      * nothing to look up (or next to nothing), so the planner decides here,
      * with the term in hand (LIMIT $1 keeps every plan a custom one): the
@@ -231,7 +247,8 @@ int tmv_list_bind(const tmv_list_query *q, unsigned v, tmv_bound *b) {
     b->values[k++] = b->nums[1];
   }
   if (v & TMV_Q_SEARCH) {
-    b->owned[0] = tmv_like_contains_pattern(q->p.search, q->search_len);
+    b->owned[0] =
+        tmv_like_contains_pattern(q->p.search, q->search_len, q->encoding);
     if (b->owned[0] == NULL)
       return -1;
     b->values[k++] = b->owned[0];
@@ -268,7 +285,8 @@ char *tmv_refresh_sql(const tmv_names *n) {
   sb_add(&b,
          "SELECT r.status, r.concurrently, "
          "extract(epoch FROM r.started_at)::float8, r.duration_ms, "
-         "r.row_count FROM %s($1::boolean, $2::integer) AS r",
+         "r.row_count, r.sqlstate, r.message, r.long_values "
+         "FROM %s($1::boolean, $2::integer) AS r",
          n->function);
   return sb_finish(&b);
 }
@@ -277,70 +295,112 @@ char *tmv_refresh_sql(const tmv_names *n) {
  * fixed ('tecm'), the low half the view's oid. */
 #define REFRESH_LOCK_CLASSID "1952803693"
 
-char *tmv_status_catalog_sql(void) {
+/* Every function is schema-qualified: the caller's search_path may put a
+ * schema of theirs before pg_catalog. */
+char *tmv_status_catalog_sql(const tmv_names *n) {
   sbuf b = {0};
   /* One round trip for everything the catalogs know; the refresh in
    * progress is seen from its locks, not from query text (which would
-   * match this very query). */
+   * match this very query). The schema version is in the view's comment;
+   * the comments of versions 1 and 2 carry none, and tell apart by the
+   * column version 2 added. */
   sb_add(&b,
          "SELECT c.oid IS NOT NULL, coalesce(c.relispopulated, false), "
-         "coalesce(pg_total_relation_size(c.oid), -1), "
-         "coalesce(pg_relation_size(c.oid), -1), "
-         "coalesce(pg_indexes_size(c.oid), -1), "
+         "coalesce(pg_catalog.pg_total_relation_size(c.oid), -1), "
+         "coalesce(pg_catalog.pg_relation_size(c.oid), -1), "
+         "coalesce(pg_catalog.pg_indexes_size(c.oid), -1), "
          "coalesce((SELECT l.pid FROM pg_catalog.pg_locks AS l "
          "WHERE c.oid IS NOT NULL AND l.granted AND l.pid <> "
-         "pg_backend_pid() AND l.database = (SELECT d.oid FROM "
-         "pg_catalog.pg_database AS d WHERE d.datname = current_database()) "
+         "pg_catalog.pg_backend_pid() AND l.database = (SELECT d.oid FROM "
+         "pg_catalog.pg_database AS d WHERE d.datname = "
+         "pg_catalog.current_database()) "
          "AND ((l.locktype = 'relation' AND l.relation = c.oid AND l.mode IN "
          "('ExclusiveLock', 'AccessExclusiveLock')) OR (l.locktype = "
          "'advisory' AND l.classid = " REFRESH_LOCK_CLASSID
          " AND l.objid = c.oid AND l.objsubid = 1)) ORDER BY l.pid LIMIT 1), "
          "0), "
-         "to_regclass($2) IS NOT NULL, pg_is_in_recovery(), "
-         "CASE WHEN pg_is_in_recovery() THEN coalesce(extract(epoch FROM "
-         "now() - pg_last_xact_replay_timestamp())::float8, -1) ELSE -1 END, "
-         "CASE WHEN pg_is_in_recovery() THEN coalesce(pg_wal_lsn_diff("
-         "pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint, -1) "
-         "ELSE -1 END "
-         "FROM (SELECT to_regclass($1) AS oid) AS r "
+         "pg_catalog.to_regclass(%s) IS NOT NULL, "
+         "pg_catalog.pg_is_in_recovery(), "
+         "CASE WHEN pg_catalog.pg_is_in_recovery() THEN coalesce(extract("
+         "epoch FROM pg_catalog.now() - "
+         "pg_catalog.pg_last_xact_replay_timestamp())::float8, -1) ELSE -1 "
+         "END, "
+         "CASE WHEN pg_catalog.pg_is_in_recovery() THEN coalesce("
+         "pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_last_wal_receive_lsn(), "
+         "pg_catalog.pg_last_wal_replay_lsn())::bigint, -1) ELSE -1 END, "
+         "CASE WHEN c.oid IS NULL THEN 0 "
+         "WHEN m.d ~ '^libtechmv schema [0-9]+:' THEN "
+         "pg_catalog.substring(m.d, '^libtechmv schema ([0-9]+):')::int "
+         "WHEN m.d LIKE 'libtechmv: %%' THEN CASE WHEN EXISTS (SELECT FROM "
+         "pg_catalog.pg_attribute AS a WHERE a.attrelid = c.oid AND "
+         "a.attname = 'value_lower' AND NOT a.attisdropped) THEN 2 ELSE 1 END "
+         "ELSE 0 END "
+         "FROM (SELECT pg_catalog.to_regclass(%s) AS oid) AS r "
          "LEFT JOIN pg_catalog.pg_class AS c ON c.oid = r.oid AND c.relkind "
-         "= 'm'");
+         "= 'm' "
+         "LEFT JOIN LATERAL (SELECT pg_catalog.obj_description(c.oid, "
+         "'pg_class') AS d) AS m ON true",
+         n->log_lit, n->view_lit);
   return sb_finish(&b);
 }
 
-char *tmv_status_detail_sql(const tmv_names *n, int populated, int has_log) {
+char *tmv_status_detail_sql(const tmv_names *n, unsigned kind) {
   sbuf b = {0};
+  int v3 = (kind & TMV_DETAIL_V3) != 0;
   sb_add(&b, "SELECT ");
-  if (populated)
-    sb_add(&b, "(SELECT count(*) FROM %s)", n->view);
+  if (kind & TMV_DETAIL_POPULATED)
+    sb_add(&b, "(SELECT pg_catalog.count(*) FROM %s AS v%s)", n->view,
+           v3 ? " WHERE v.value IS NOT NULL" : "");
   else
     sb_add(&b, "-1::bigint");
-  if (has_log)
+  if (!(kind & TMV_DETAIL_LOG)) {
+    sb_add(&b, ", NULL::float8, NULL::float8, NULL::float8, NULL::boolean, "
+               "NULL::bigint, NULL::float8, NULL::float8, NULL::text, "
+               "NULL::text, 0::bigint");
+    return sb_finish(&b);
+  }
+  /* The last success, and in a schema that records them, the last failure
+   * and the failures since that success. */
+  sb_add(&b, ", extract(epoch FROM s.started_at)::float8, s.duration_ms, "
+             "extract(epoch FROM pg_catalog.now() - s.started_at)::float8 - "
+             "s.duration_ms / 1000.0, s.concurrently, ");
+  if (v3)
     sb_add(&b,
-           ", extract(epoch FROM l.started_at)::float8, l.duration_ms, "
-           "extract(epoch FROM now() - l.started_at)::float8 - "
-           "l.duration_ms / 1000.0, l.concurrently "
-           "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM %s "
-           "ORDER BY started_at DESC LIMIT 1) AS l ON true",
+           "s.long_values, extract(epoch FROM f.started_at)::float8, "
+           "extract(epoch FROM pg_catalog.now() - f.started_at)::float8, "
+           "f.sqlstate, f.message, (SELECT pg_catalog.count(*) FROM %s AS x "
+           "WHERE x.status <> 'refreshed' AND x.started_at > "
+           "coalesce(s.started_at, '-infinity')) ",
+           n->log);
+  else
+    sb_add(&b, "NULL::bigint, NULL::float8, NULL::float8, NULL::text, "
+               "NULL::text, 0::bigint ");
+  sb_add(&b,
+         "FROM (SELECT) AS one LEFT JOIN LATERAL (SELECT * FROM %s AS l%s "
+         "ORDER BY l.started_at DESC LIMIT 1) AS s ON true",
+         n->log, v3 ? " WHERE l.status = 'refreshed'" : "");
+  if (v3)
+    sb_add(&b,
+           " LEFT JOIN LATERAL (SELECT * FROM %s AS l WHERE l.status <> "
+           "'refreshed' ORDER BY l.started_at DESC LIMIT 1) AS f ON true",
            n->log);
   return sb_finish(&b);
 }
 
 char *tmv_slot_sql(const tmv_names *n, int slot, int *nparams) {
   if (slot < TMV_Q_VARIANTS) {
-    /* Baked statements are defined by their caller, who knows the limit. */
     *nparams = tmv_variant_nparams((unsigned)slot);
-    return (slot & TMV_Q_BAKED) ? NULL : tmv_list_sql(n, (unsigned)slot, 0);
+    return tmv_list_sql(n, (unsigned)slot, 0);
   }
   if (slot == TMV_STMT_REFRESH) {
     *nparams = 2;
     return tmv_refresh_sql(n);
   }
-  if (slot == TMV_STMT_STATUS_CATALOG) {
-    *nparams = 2;
-    return tmv_status_catalog_sql();
-  }
-  int k = slot - TMV_STMT_STATUS_DETAIL + 1; /* populated << 1 | has_log */
   *nparams = 0;
-  return tmv_status_detail_sql(n, k >> 1, k & 1);
+  if (slot == TMV_STMT_STATUS_CATALOG)
+    return tmv_status_catalog_sql(n);
+  /* Baked statements are defined by their caller, who knows the rung. */
+  if (slot >= TMV_STMT_BAKED)
+    return NULL;
+  return tmv_status_detail_sql(n, (unsigned)(slot - TMV_STMT_STATUS_DETAIL));
 }

@@ -6,10 +6,24 @@
 
 #include "internal.h"
 
-static int not_installed(const PGresult *res) {
+static int has_state_in(const PGresult *res, const char *const *states) {
   const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-  /* undefined_function, undefined_table */
-  return s != NULL && (strcmp(s, "42883") == 0 || strcmp(s, "42P01") == 0);
+  for (; s != NULL && *states != NULL; states++)
+    if (strcmp(s, *states) == 0)
+      return 1;
+  return 0;
+}
+
+static int not_installed(const PGresult *res) {
+  /* undefined_function, undefined_table, invalid_schema_name */
+  static const char *const states[] = {"42883", "42P01", "3F000", NULL};
+  return has_state_in(res, states);
+}
+
+/* A refresh function of an older schema: it lacks the columns read here. */
+static int outdated(const PGresult *res) {
+  static const char *const states[] = {"42703", NULL};
+  return has_state_in(res, states);
 }
 
 int techmv_refresh(techmv *h, const techmv_refresh_options *options,
@@ -51,6 +65,13 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
                     "sql/install.sql",
                     h->names.view, h->names.function);
   }
+  if (rc == TECHMV_ESERVER && outdated(res)) {
+    PQclear(res);
+    return tmv_fail(h, TECHMV_ESCHEMA,
+                    "%s is of an older schema than this library needs "
+                    "(version %d): run sql/install.sql to upgrade it in place",
+                    h->names.function, TECHMV_SCHEMA_VERSION);
+  }
   if (rc == TECHMV_ESERVER && strcmp(techmv_sqlstate(h), "25006") ==
                                   0) { /* read_only_sql_transaction */
     PQclear(res);
@@ -65,7 +86,7 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
     PQclear(res);
     return rc;
   }
-  if (PQntuples(res) != 1 || PQnfields(res) != 5) {
+  if (PQntuples(res) != 1 || PQnfields(res) != 8) {
     PQclear(res);
     return tmv_fail(h, TECHMV_ESERVER,
                     "the refresh function returned an unexpected shape");
@@ -82,6 +103,16 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
                     "gave up waiting for the lock on %s after %d ms",
                     h->names.view, o.lock_timeout_ms);
   }
+  if (strcmp(status, "failed") == 0) {
+    /* Rolled back and recorded by the function, which returned normally
+     * so that its log row commits: the error is the server's all the
+     * same. */
+    tmv_fail(h, TECHMV_ESERVER, "refreshing %s failed: %s", h->names.view,
+             PQgetvalue(res, 0, 6));
+    snprintf(h->sqlstate, sizeof h->sqlstate, "%s", PQgetvalue(res, 0, 5));
+    PQclear(res);
+    return TECHMV_ESERVER;
+  }
   if (strcmp(status, "refreshed") != 0) {
     PQclear(res);
     return tmv_fail(h, TECHMV_ESERVER,
@@ -93,6 +124,7 @@ int techmv_refresh(techmv *h, const techmv_refresh_options *options,
     full.started_at = strtod(PQgetvalue(res, 0, 2), NULL);
     full.duration_ms = strtod(PQgetvalue(res, 0, 3), NULL);
     full.rows = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    full.long_values = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
     tmv_sized_fill(info, &full, sizeof full);
   }
   PQclear(res);

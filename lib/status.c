@@ -27,9 +27,8 @@ int techmv_status(techmv *h, techmv_status_info *info) {
     return rc;
 
   techmv_status_info st = TECHMV_STATUS_INFO_INIT;
-  const char *names[2] = {h->names.view, h->names.log};
   PGresult *res = NULL;
-  rc = tmv_exec(h, TMV_STMT_STATUS_CATALOG, names, &res);
+  rc = tmv_exec(h, TMV_STMT_STATUS_CATALOG, NULL, &res);
   if (rc != TECHMV_OK) {
     PQclear(res);
     return rc;
@@ -45,25 +44,45 @@ int techmv_status(techmv *h, techmv_status_info *info) {
   st.is_standby = bool_at(res, 7);
   st.replay_lag_s = strtod(PQgetvalue(res, 0, 8), NULL);
   st.replay_lag_bytes = int_at(res, 9);
+  st.schema_installed = (int)int_at(res, 10);
   st.named_statements = !h->unnamed;
   PQclear(res);
 
-  int populated = st.installed && st.populated;
-  if (populated || has_log) {
-    int slot = TMV_STATUS_DETAIL_SLOT(populated, has_log);
-    rc = tmv_exec(h, slot, NULL, &res);
+  unsigned kind = (st.installed && st.populated ? TMV_DETAIL_POPULATED : 0) |
+                  (has_log ? TMV_DETAIL_LOG : 0) |
+                  (st.schema_installed >= 3 ? TMV_DETAIL_V3 : 0);
+  if (kind & (TMV_DETAIL_POPULATED | TMV_DETAIL_LOG)) {
+    rc = tmv_exec(h, TMV_STMT_STATUS_DETAIL + (int)kind, NULL, &res);
     if (rc != TECHMV_OK) {
       PQclear(res);
       return rc;
     }
     st.rows = int_at(res, 0);
-    if (has_log && !PQgetisnull(res, 0, 1)) {
+    if (!PQgetisnull(res, 0, 1)) {
       st.has_last_refresh = 1;
       st.last_refresh_at = strtod(PQgetvalue(res, 0, 1), NULL);
       st.last_refresh_duration_ms = strtod(PQgetvalue(res, 0, 2), NULL);
       st.last_refresh_age_s = strtod(PQgetvalue(res, 0, 3), NULL);
       st.last_refresh_concurrently = bool_at(res, 4);
     }
+    if (!PQgetisnull(res, 0, 5))
+      st.long_values = int_at(res, 5);
+    if (!PQgetisnull(res, 0, 6)) {
+      char *msg = strdup(PQgetvalue(res, 0, 9));
+      if (msg == NULL) {
+        PQclear(res);
+        return tmv_fail(h, TECHMV_ENOMEM, "out of memory");
+      }
+      free(h->failure_message);
+      h->failure_message = msg;
+      st.has_last_failure = 1;
+      st.last_failure_at = strtod(PQgetvalue(res, 0, 6), NULL);
+      st.last_failure_age_s = strtod(PQgetvalue(res, 0, 7), NULL);
+      snprintf(st.last_failure_sqlstate, sizeof st.last_failure_sqlstate, "%s",
+               PQgetvalue(res, 0, 8));
+      st.last_failure_message = h->failure_message;
+    }
+    st.failures_since_last_refresh = int_at(res, 10);
     PQclear(res);
   }
   tmv_sized_fill(info, &st, sizeof st);

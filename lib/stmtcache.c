@@ -1,7 +1,12 @@
 /* Prepared statements on the caller's connection, one per SQL text, named
  * "techmv_" + hash of the text so they never collide with the caller's own
  * and any handle with the same names reuses them. The cache remembers the
- * backend it prepared on and starts over when the connection was reset. */
+ * backend it prepared on and starts over when the connection was reset.
+ *
+ * Nothing here may abort the caller's transaction: inside a transaction
+ * block every statement runs unnamed, since a named one found lost,
+ * duplicated or reshaped would have failed there with no way back. Outside
+ * one, a failed attempt costs nothing but a retry. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +14,24 @@
 
 #include "internal.h"
 
-/* duplicate_prepared_statement: another handle prepared the same text. */
+/* duplicate_prepared_statement: another handle prepared the same name. */
 #define SQLSTATE_DUPLICATE_PSTMT "42P05"
 /* invalid_sql_statement_name: the statement is gone (DEALLOCATE/DISCARD). */
 #define SQLSTATE_NO_PSTMT "26000"
+
+static const int64_t rungs[TMV_RUNGS] = {
+    2, 6, 11, 16, 21, 26, 31, 41, 51, 101, 201, 301, 501, TMV_RUNG_MAX};
+
+int tmv_rung(int64_t fetch) {
+  for (int i = 0; i < TMV_RUNGS; i++)
+    if (fetch <= rungs[i])
+      return i;
+  return -1;
+}
+
+int64_t tmv_rung_rows(int rung) {
+  return rungs[rung];
+}
 
 void tmv_stmt_cache_free(tmv_stmt_cache *c) {
   for (int i = 0; i < TMV_STMT_SLOTS; i++) {
@@ -23,22 +42,26 @@ void tmv_stmt_cache_free(tmv_stmt_cache *c) {
   }
 }
 
-int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams,
-                    int64_t fetch) {
+static void name_statement(tmv_stmt *s) {
+  int n = snprintf(s->name, sizeof s->name, "techmv_%016" PRIx64,
+                   tmv_hash64(s->sql));
+  if (s->generation > 0)
+    snprintf(s->name + n, sizeof s->name - (size_t)n, "_%d", s->generation);
+}
+
+int tmv_stmt_define(tmv_stmt_cache *c, int slot, char *sql, int nparams) {
   if (c->slots[slot] != NULL) {
     free(sql);
     return 0;
   }
-  tmv_stmt *s = sql ? malloc(sizeof *s) : NULL;
+  tmv_stmt *s = sql ? calloc(1, sizeof *s) : NULL;
   if (s == NULL) {
     free(sql);
     return -1;
   }
   s->sql = sql;
   s->nparams = nparams;
-  s->fetch = fetch;
-  s->prepared = 0;
-  snprintf(s->name, sizeof s->name, "techmv_%016" PRIx64, tmv_hash64(sql));
+  name_statement(s);
   c->slots[slot] = s;
   return 0;
 }
@@ -67,6 +90,17 @@ static PGresult *pipeline_result(PGconn *conn) {
   return res;
 }
 
+/* Leave pipeline mode whatever happened: collect what is left (on a broken
+ * connection libpq hands out an error, then NULLs) and exit, so that the
+ * caller's next command does not fail for being "in pipeline mode". */
+static void pipeline_leave(PGconn *conn) {
+  for (int i = 0; i < 64 && PQpipelineStatus(conn) != PQ_PIPELINE_OFF; i++) {
+    if (PQexitPipelineMode(conn))
+      return;
+    PQclear(PQgetResult(conn));
+  }
+}
+
 static void forget_prepared(tmv_stmt_cache *c) {
   for (int i = 0; i < TMV_STMT_SLOTS; i++)
     if (c->slots[i] != NULL)
@@ -74,46 +108,37 @@ static void forget_prepared(tmv_stmt_cache *c) {
 }
 
 /* Prepare and execute in one pipeline: one round trip instead of two.
- * With `drop_first`, the stale statement of that name is deallocated in the
- * same pipeline. Sets *exists when the name was already prepared on the
- * server (then *out is NULL and nothing ran). */
+ * Sets *exists when the name was already prepared on the server (then *out
+ * is NULL and nothing ran). */
 static int prepare_and_exec(techmv *h, tmv_stmt *s, const char *const *values,
-                            int drop_first, PGresult **out, int *exists) {
+                            PGresult **out, int *exists) {
   PGconn *conn = h->conn;
-  char drop[64];
   *out = NULL;
   *exists = 0;
-  snprintf(drop, sizeof drop, "DEALLOCATE %s", s->name);
   if (!PQenterPipelineMode(conn))
     return tmv_fail_result(h, NULL, "entering pipeline mode");
-  if ((drop_first &&
-       !PQsendQueryParams(conn, drop, 0, NULL, NULL, NULL, NULL, 0)) ||
-      !PQsendPrepare(conn, s->name, s->sql, s->nparams, NULL) ||
+  if (!PQsendPrepare(conn, s->name, s->sql, s->nparams, NULL) ||
       !PQsendQueryPrepared(conn, s->name, s->nparams, values, NULL, NULL, 0) ||
       !PQpipelineSync(conn)) {
     int rc = tmv_fail_result(h, NULL, "sending the statement");
-    PQexitPipelineMode(conn);
+    pipeline_leave(conn);
     return rc;
   }
-  PGresult *dropped = drop_first ? pipeline_result(conn) : NULL;
   PGresult *prep = pipeline_result(conn);
   PGresult *exec = pipeline_result(conn);
   PGresult *sync = pipeline_result(conn);
   int synced = sync != NULL && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   PQclear(sync);
   if (!synced || !PQexitPipelineMode(conn)) {
-    PQclear(dropped);
     PQclear(prep);
     PQclear(exec);
-    return tmv_fail_result(h, NULL, "reading the results");
+    int rc = tmv_fail_result(h, NULL, "reading the results");
+    pipeline_leave(conn);
+    return rc;
   }
 
   int rc = TECHMV_OK;
-  if (dropped != NULL && PQresultStatus(dropped) != PGRES_COMMAND_OK) {
-    rc = tmv_fail_result(h, dropped, "deallocating the stale statement");
-    *out = dropped;
-    dropped = NULL;
-  } else if (prep == NULL) {
+  if (prep == NULL) {
     rc = tmv_fail_result(h, NULL, "preparing the statement");
   } else if (PQresultStatus(prep) == PGRES_COMMAND_OK) {
     s->prepared = 1;
@@ -122,19 +147,36 @@ static int prepare_and_exec(techmv *h, tmv_stmt *s, const char *const *values,
     if (PQresultStatus(*out) != PGRES_TUPLES_OK)
       rc = tmv_fail_result(h, *out, "executing the statement");
   } else if (has_state(prep, SQLSTATE_DUPLICATE_PSTMT)) {
-    /* Same name, so same text (another handle on this connection, or a
-     * pooler's server connection): ours to use. */
-    s->prepared = 1;
     *exists = 1;
   } else {
     rc = tmv_fail_result(h, prep, "preparing the statement");
     *out = prep;
     prep = NULL;
   }
-  PQclear(dropped);
   PQclear(prep);
   PQclear(exec);
   return rc;
+}
+
+/* Whether the statement of our name on the server has our text: the name
+ * is a hash, and a name can be taken by anyone. Sets *same. */
+static int same_text_prepared(techmv *h, const tmv_stmt *s, int *same) {
+  const char *values[1] = {s->name};
+  PGresult *res = PQexecParams(h->conn,
+                               "SELECT p.statement FROM "
+                               "pg_catalog.pg_prepared_statements AS p "
+                               "WHERE p.name OPERATOR(pg_catalog.=) $1",
+                               1, NULL, values, NULL, NULL, 0);
+  if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+    int rc = tmv_fail_result(h, res, "looking up a prepared statement");
+    PQclear(res);
+    return rc;
+  }
+  /* No row: prepared on another server connection behind a pooler; the
+   * next execution tells. */
+  *same = PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), s->sql) == 0;
+  PQclear(res);
+  return TECHMV_OK;
 }
 
 /* Parse, bind and execute an unnamed statement: one round trip, nothing
@@ -159,12 +201,11 @@ static int planned_per_call(int slot) {
 int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
   PGconn *conn = h->conn;
   tmv_stmt_cache *c = &h->cache;
-  int drop_first = 0;
   *out = NULL;
   if (c->slots[slot] == NULL) {
     int nparams = 0;
     char *sql = tmv_slot_sql(&h->names, slot, &nparams);
-    if (tmv_stmt_define(c, slot, sql, nparams, 0) != 0)
+    if (tmv_stmt_define(c, slot, sql, nparams) != 0)
       return tmv_fail(h, TECHMV_ENOMEM, "out of memory building the query");
   }
   tmv_stmt *s = c->slots[slot];
@@ -177,26 +218,30 @@ int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
     c->pid = pid;
   }
 
-  if (planned_per_call(slot))
+  if (planned_per_call(slot) || h->unnamed || s->unnamed ||
+      PQtransactionStatus(conn) != PQTRANS_IDLE)
     return exec_unnamed(h, s, values, out);
   for (int attempt = 0;; attempt++) {
-    if (h->unnamed)
-      return exec_unnamed(h, s, values, out);
     if (!s->prepared) {
-      int exists;
-      int rc = prepare_and_exec(h, s, values, drop_first, out, &exists);
+      int exists, same = 1;
+      int rc = prepare_and_exec(h, s, values, out, &exists);
       if (!exists)
         return rc;
-      if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-        return tmv_fail(h, TECHMV_ESTALE,
-                        "another handle prepared %s on this connection and "
-                        "the failed attempt aborted the transaction; roll "
-                        "back and call again",
-                        s->name);
+      rc = same_text_prepared(h, s, &same);
+      if (rc != TECHMV_OK)
+        return rc;
+      if (!same) {
+        s->unnamed = 1;
+        return exec_unnamed(h, s, values, out);
+      }
+      s->prepared = 1;
     }
     PGresult *res =
         PQexecPrepared(conn, s->name, s->nparams, values, NULL, NULL, 0);
     if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+      /* A statement prepared in an earlier round trip was still there:
+       * whatever lost the ones before, it was not a transaction pooler. */
+      h->losses = 0;
       *out = res;
       return TECHMV_OK;
     }
@@ -206,24 +251,24 @@ int tmv_exec(techmv *h, int slot, const char *const *values, PGresult **out) {
       *out = res;
       return tmv_fail_result(h, res, "executing the statement");
     }
-    if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
-      /* The error has aborted the caller's transaction: a retry could
-       * only fail, and a silent one would hide that. */
-      tmv_fail_result(h, res, "executing the statement");
-      *out = res;
-      return TECHMV_ESTALE;
-    }
     PQclear(res);
     if (lost) {
-      /* Gone: DISCARD ALL or DEALLOCATE by the caller once is recovery
-       * enough; twice on one connection is a pooler moving us between
-       * server connections, where only unnamed statements hold. */
+      /* Gone: DISCARD ALL or DEALLOCATE by the caller is recovered from by
+       * preparing again; lost again before any named call succeeded is a
+       * pooler moving us between server connections, where only unnamed
+       * statements hold. */
       forget_prepared(c);
-      if (h->mode == TECHMV_STATEMENTS_AUTO && ++h->losses >= 2)
+      if (h->mode == TECHMV_STATEMENTS_AUTO && ++h->losses >= 2) {
         h->unnamed = 1;
+        return exec_unnamed(h, s, values, out);
+      }
     } else {
+      /* The server's plan no longer fits: prepare the text again under a
+       * new name rather than DEALLOCATE the old one, which a pooler that
+       * maps protocol-level statement names could not follow. */
+      s->generation++;
+      name_statement(s);
       s->prepared = 0;
-      drop_first = 1;
     }
   }
 }

@@ -33,6 +33,8 @@ const char *techmv_rc_string(int rc) {
     return "prepared statement lost inside a transaction block";
   case TECHMV_EREADONLY:
     return "read-only server";
+  case TECHMV_ESCHEMA:
+    return "installed schema too old";
   default:
     return "unknown result code";
   }

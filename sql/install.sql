@@ -135,7 +135,10 @@ RETURNS TABLE (
     "concurrently" boolean,
     started_at   timestamptz,
     duration_ms  double precision,
-    row_count    bigint)
+    row_count    bigint,
+    sqlstate     text,
+    message      text,
+    long_values  bigint)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -175,7 +178,7 @@ BEGIN
         EXCEPTION WHEN lock_not_available THEN
             PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
             RETURN QUERY SELECT 'timeout'::text, NULL::boolean, NULL::timestamptz,
-                                NULL::double precision, NULL::bigint;
+                                NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
             RETURN;
         END;
     ELSIF NOT pg_try_advisory_xact_lock(v_key)
@@ -194,7 +197,7 @@ BEGIN
                         AND l.pid IS DISTINCT FROM pg_backend_pid()) THEN
         PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
         RETURN QUERY SELECT 'busy'::text, NULL::boolean, NULL::timestamptz,
-                            NULL::double precision, NULL::bigint;
+                            NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
         RETURN;
     END IF;
 
@@ -216,7 +219,7 @@ BEGIN
         PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
         RETURN QUERY SELECT CASE WHEN wait THEN 'timeout' ELSE 'busy' END::text,
                             NULL::boolean, NULL::timestamptz,
-                            NULL::double precision, NULL::bigint;
+                            NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
         RETURN;
     END;
     duration_ms := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
@@ -244,6 +247,13 @@ $fmt$,
     format('REFRESH MATERIALIZED VIEW %I.%I', :'schema', :'view'),            -- 6
     :'log_table')                                                             -- 7
 \gexec
+
+-- The library calls this in every query it sends to the view: its existence
+-- says the install serves libraries that need schema 3, and an install of an
+-- older shape fails all of those queries alike instead of some of them. It
+-- is inlined to true when a query is planned, so it costs nothing.
+CREATE OR REPLACE FUNCTION :"schema".:"compat_func"() RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT true';
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
 REVOKE ALL ON FUNCTION :"schema".:"refresh_func"(boolean, integer) FROM PUBLIC;

@@ -575,7 +575,7 @@ START_TEST(bad_input_sends_nothing) {
   p.offset = 0;
   p.search = "caf\xc3";
   ck_assert_int_eq(techmv_list(h, &p, &page), TECHMV_EINVAL);
-  ck_assert_ptr_nonnull(strstr(techmv_errmsg(h), "UTF-8"));
+  ck_assert_ptr_nonnull(strstr(techmv_errmsg(h), "UTF8"));
   char *big = malloc(1 << 20);
   memset(big, 'x', (1 << 20) - 1);
   big[(1 << 20) - 1] = '\0';

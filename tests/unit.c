@@ -9,9 +9,13 @@
 
 static char err[256];
 
+static int enc(const char *name) {
+  return pg_char_to_encoding(name);
+}
+
 static int init(tmv_list_query *q, const techmv_list_params *p) {
   err[0] = '\0';
-  return tmv_list_query_init(q, p, 1, err, sizeof err);
+  return tmv_list_query_init(q, p, enc("UTF8"), err, sizeof err);
 }
 
 /* ---- argument checks ---------------------------------------------------- */
@@ -94,9 +98,15 @@ START_TEST(search_checks) {
   ck_assert_int_eq(init(&q, &p), 0);
   huge[TECHMV_SEARCH_MAX - 1] = '\xff';
   ck_assert_int_eq(init(&q, &p), -1);
-  ck_assert_ptr_nonnull(strstr(err, "UTF-8"));
-  /* Only when the client encoding is UTF-8. */
-  ck_assert_int_eq(tmv_list_query_init(&q, &p, 0, err, sizeof err), 0);
+  ck_assert_ptr_nonnull(strstr(err, "UTF8"));
+  /* Valid in a single-byte encoding. */
+  ck_assert_int_eq(tmv_list_query_init(&q, &p, enc("LATIN1"), err, sizeof err),
+                   0);
+  /* A lead byte with no second byte is not SJIS. */
+  huge[TECHMV_SEARCH_MAX - 1] = '\x83';
+  ck_assert_int_eq(tmv_list_query_init(&q, &p, enc("SJIS"), err, sizeof err),
+                   -1);
+  ck_assert_ptr_nonnull(strstr(err, "SJIS"));
   free(huge);
   p.search = "";
   ck_assert_int_eq(init(&q, &p), 0);
@@ -136,6 +146,10 @@ START_TEST(sized_struct_versions) {
   ck_assert_int_eq(init(&q, &p), -1);
   p.size = 0;
   ck_assert_int_eq(init(&q, &p), -1);
+  p.size = sizeof p;
+  p.reserved1 = 1;
+  ck_assert_int_eq(init(&q, &p), -1);
+  ck_assert_ptr_nonnull(strstr(err, "reserved"));
 }
 END_TEST
 
@@ -176,16 +190,19 @@ END_TEST
 /* ---- SQL text ----------------------------------------------------------- */
 
 static const tmv_names names = {
-    "\"mv\"", "\"s\".\"companies\"", "\"techs\"",
-    "\"id\"", "\"mv_refresh_log\"",  "\"mv_refresh\""};
+    "\"mv\"",          "\"s\".\"companies\"", "\"techs\"",
+    "\"id\"",          "\"mv_refresh_log\"",  "\"mv_refresh\"",
+    "\"mv_schema_3\"", "E'\"mv\"'",           "E'\"mv_refresh_log\"'"};
 
 START_TEST(sql_view_page) {
   char *sql = tmv_list_sql(&names, 0, 0);
-  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true "
+  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE "
+                        "\"mv_schema_3\"() AND v.value IS NOT NULL "
                         "ORDER BY v.value ASC LIMIT $1 OFFSET $2");
   free(sql);
   sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH, 0);
-  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
+  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE "
+                        "\"mv_schema_3\"() AND v.value IS NOT NULL AND "
                         "v.value_lower LIKE pg_catalog.lower($3) AND "
                         "v.value < $4 ORDER BY "
                         "v.value DESC LIMIT $1 OFFSET $2");
@@ -195,18 +212,23 @@ START_TEST(sql_view_page) {
 }
 END_TEST
 
+static int wants_trigram(const char *term) {
+  return tmv_search_wants_trigram(term, strlen(term), enc("UTF8"));
+}
+
 START_TEST(search_plan_per_term) {
-  ck_assert(tmv_search_wants_trigram("sql", 3));
-  ck_assert(tmv_search_wants_trigram("x-sql", 5));
-  ck_assert(!tmv_search_wants_trigram("go", 2));
-  ck_assert(!tmv_search_wants_trigram("a", 1));
-  ck_assert(!tmv_search_wants_trigram("a-b-c", 5)); /* no 3-char word */
-  ck_assert(!tmv_search_wants_trigram("50%", 3));
-  ck_assert(!tmv_search_wants_trigram("%_\\", 4));
-  ck_assert(!tmv_search_wants_trigram("\xc3\xa9\xc3\xa9", 4)); /* 2 chars */
-  ck_assert(tmv_search_wants_trigram("caf\xc3\xa9", 5));
-  ck_assert(
-      tmv_search_wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9));
+  ck_assert(wants_trigram("sql"));
+  ck_assert(wants_trigram("x-sql"));
+  ck_assert(!wants_trigram("go"));
+  ck_assert(!wants_trigram("a"));
+  ck_assert(!wants_trigram("a-b-c")); /* no 3-char word */
+  ck_assert(!wants_trigram("50%"));
+  ck_assert(!wants_trigram("%_\\"));
+  ck_assert(!wants_trigram("\xc3\xa9\xc3\xa9")); /* 2 chars */
+  ck_assert(wants_trigram("caf\xc3\xa9"));
+  ck_assert(wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"));
+  /* Two SJIS characters are two, not four bytes' worth. */
+  ck_assert(!tmv_search_wants_trigram("\x83\x5f\x83\x5c", 4, enc("SJIS")));
 
   tmv_list_query q;
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
@@ -224,7 +246,8 @@ START_TEST(search_plan_per_term) {
   char *sql =
       tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC, 0);
   ck_assert_str_eq(sql, "SELECT m.value FROM (SELECT v.value FROM \"mv\" AS v "
-                        "WHERE v.value_lower LIKE pg_catalog.lower($3) "
+                        "WHERE \"mv_schema_3\"() AND v.value_lower LIKE "
+                        "pg_catalog.lower($3) "
                         "OFFSET 0) AS m ORDER BY m.value DESC LIMIT $1 "
                         "OFFSET $2");
   free(sql);
@@ -233,7 +256,8 @@ END_TEST
 
 START_TEST(baked_limit_has_no_page_parameters) {
   char *sql = tmv_list_sql(&names, TMV_Q_BAKED | TMV_Q_AFTER | TMV_Q_DESC, 26);
-  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE true AND "
+  ck_assert_str_eq(sql, "SELECT v.value FROM \"mv\" AS v WHERE "
+                        "\"mv_schema_3\"() AND v.value IS NOT NULL AND "
                         "v.value < $1 ORDER BY v.value DESC LIMIT 26");
   free(sql);
   ck_assert_int_eq(tmv_variant_nparams(TMV_Q_BAKED | TMV_Q_AFTER), 1);
@@ -256,8 +280,10 @@ START_TEST(sql_base_variants) {
   char *sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_COMPANY | TMV_Q_AFTER, 0);
   ck_assert_str_eq(sql,
                    "SELECT DISTINCT t.value FROM \"s\".\"companies\" AS c "
-                   "CROSS JOIN LATERAL unnest(c.\"techs\") AS t(value) WHERE "
-                   "t.value IS NOT NULL AND t.value > $3 AND c.\"id\" = ANY "
+                   "CROSS JOIN LATERAL pg_catalog.unnest(c.\"techs\") AS "
+                   "t(value) WHERE t.value IS NOT NULL AND "
+                   "pg_catalog.octet_length(t.value) <= 1024 AND "
+                   "t.value > $3 AND c.\"id\" = ANY "
                    "($4::bigint[]) ORDER BY t.value ASC LIMIT $1 OFFSET $2");
   free(sql);
   sql = tmv_list_sql(&names, TMV_Q_BASE | TMV_Q_ALL, 0);
@@ -320,10 +346,84 @@ START_TEST(like_pattern_escapes_wildcards) {
       {"日本", "%日本%"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char *pat = tmv_like_contains_pattern(cases[i][0], strlen(cases[i][0]));
+    char *pat = tmv_like_contains_pattern(cases[i][0], strlen(cases[i][0]),
+                                          enc("UTF8"));
     ck_assert_str_eq(pat, cases[i][1]);
     free(pat);
   }
+}
+END_TEST
+
+/* In SJIS, BIG5, GBK and GB18030 the second byte of a character may be '\\'
+ * or '_': such bytes belong to the character and are not escaped. */
+START_TEST(like_pattern_walks_characters) {
+  const char *cases[][3] = {
+      {"SJIS", "\x83\x5f", "%\x83\x5f%"}, /* ダ */
+      {"SJIS", "\x83\x5c", "%\x83\x5c%"}, /* ソ */
+      {"SJIS", "\x83\x5c\\_", "%\x83\x5c\\\\\\_%"},
+      {"SJIS", "\xb1_", "%\xb1\\_%"},     /* half-width kana */
+      {"BIG5", "\xa5\x5c", "%\xa5\x5c%"}, /* 功 */
+      {"GBK", "\x81\x5f%", "%\x81\x5f\\%%"},
+      {"GB18030", "\x81\x30\x81\x30_", "%\x81\x30\x81\x30\\_%"},
+      {"LATIN1", "\xe9_", "%\xe9\\_%"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *term = cases[i][1];
+    ck_assert_msg(tmv_text_valid(term, strlen(term), enc(cases[i][0])),
+                  "case %zu", i);
+    char *pat = tmv_like_contains_pattern(term, strlen(term), enc(cases[i][0]));
+    ck_assert_msg(strcmp(pat, cases[i][2]) == 0, "case %zu: %s", i, pat);
+    free(pat);
+  }
+  ck_assert(!tmv_text_valid("\x83", 1, enc("SJIS")));            /* truncated */
+  ck_assert(!tmv_text_valid("\x83\x20", 2, enc("SJIS")));        /* bad trail */
+  ck_assert(!tmv_text_valid("\x81\x30\x81", 3, enc("GB18030"))); /* short */
+  ck_assert(!tmv_text_valid("a\0b", 3, enc("LATIN1")));
+  ck_assert(!tmv_text_valid("\xa5", 1, enc("BIG5")));
+  ck_assert(!tmv_text_valid("\xa4", 1, enc("EUC_JP")));
+}
+END_TEST
+
+START_TEST(identifiers_quoted_for_any_encoding) {
+  const char *cases[][2] = {
+      {"mv", "\"mv\""},
+      {"we\"ird", "\"we\"\"ird\""},
+      {"back\\slash", "\"back\\slash\""},
+      {"caf\xc3\xa9", "U&\"caf\\+0000E9\""},
+      {"\xe6\x97\xa5\\\"", "U&\"\\+0065E5\\\\\"\"\""},
+      {"\xf0\x9f\x98\x80", "U&\"\\+01F600\""},
+      {"a\nb", "U&\"a\\+00000Ab\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *q = tmv_quote_ident(cases[i][0]);
+    ck_assert_str_eq(q, cases[i][1]);
+    free(q);
+  }
+  char *l = tmv_quote_literal("\"caf\xc3\xa9\".\"it's\\\"");
+  ck_assert_str_eq(l, "E'\"caf\\U000000E9\".\"it\\'s\\\\\"'");
+  free(l);
+}
+END_TEST
+
+START_TEST(baked_rungs_bound_statements) {
+  /* Every fetch up to the top rung has a rung at or above it, and a rung
+   * is never more than about twice what is asked. */
+  int last = -1;
+  for (int64_t fetch = 2; fetch <= TMV_RUNG_MAX; fetch++) {
+    int r = tmv_rung(fetch);
+    ck_assert_int_ge(r, 0);
+    ck_assert_int_ge(r, last);
+    last = r;
+    ck_assert_int_ge(tmv_rung_rows(r), fetch);
+    ck_assert_int_le(tmv_rung_rows(r), 2 * fetch + 1);
+  }
+  ck_assert_int_eq(tmv_rung(TMV_RUNG_MAX + 1), -1);
+  ck_assert_int_eq(tmv_rung_rows(tmv_rung(26)), 26);
+  ck_assert_int_eq(tmv_rung_rows(tmv_rung(51)), 51);
+  /* The statements a configuration can name: 10 parameterized list
+   * variants, refresh, status, and the baked ones. */
+  ck_assert_int_le(10 + 1 + 1 + TMV_DETAIL_KINDS + 4 * TMV_RUNGS,
+                   TECHMV_STATEMENTS_MAX);
 }
 END_TEST
 
@@ -392,7 +492,7 @@ START_TEST(public_api_rejects_null) {
 END_TEST
 
 START_TEST(names_of_codes) {
-  for (int rc = TECHMV_OK; rc <= TECHMV_EREADONLY; rc++)
+  for (int rc = TECHMV_OK; rc <= TECHMV_ESCHEMA; rc++)
     ck_assert_str_ne(techmv_rc_string(rc), "unknown result code");
   ck_assert_str_eq(techmv_rc_string(-1), "unknown result code");
   ck_assert_str_eq(techmv_path_string(TECHMV_PATH_FALLBACK), "fallback");
@@ -404,15 +504,15 @@ END_TEST
 START_TEST(statement_names_follow_text) {
   tmv_stmt_cache c;
   memset(&c, 0, sizeof c);
-  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 1"), 0, 0), 0);
-  ck_assert_int_eq(tmv_stmt_define(&c, 1, strdup("SELECT 2"), 0, 0), 0);
+  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 1"), 0), 0);
+  ck_assert_int_eq(tmv_stmt_define(&c, 1, strdup("SELECT 2"), 0), 0);
   ck_assert_int_eq(strncmp(c.slots[0]->name, "techmv_", 7), 0);
   ck_assert_uint_eq(strlen(c.slots[0]->name), 7 + 16);
   ck_assert_str_ne(c.slots[0]->name, c.slots[1]->name);
   /* A slot keeps its first text. */
-  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 3"), 0, 0), 0);
+  ck_assert_int_eq(tmv_stmt_define(&c, 0, strdup("SELECT 3"), 0), 0);
   ck_assert_str_eq(c.slots[0]->sql, "SELECT 1");
-  ck_assert_int_eq(tmv_stmt_define(&c, 2, NULL, 0, 0), -1);
+  ck_assert_int_eq(tmv_stmt_define(&c, 2, NULL, 0), -1);
   tmv_stmt_cache_free(&c);
 }
 END_TEST
@@ -438,9 +538,12 @@ int main(void) {
   tcase_add_test(t, every_variant_numbers_its_parameters);
   tcase_add_test(t, bind_matches_sql_order);
   tcase_add_test(t, statement_names_follow_text);
+  tcase_add_test(t, baked_rungs_bound_statements);
   suite_add_tcase(s, t);
   t = tcase_create("text");
   tcase_add_test(t, like_pattern_escapes_wildcards);
+  tcase_add_test(t, like_pattern_walks_characters);
+  tcase_add_test(t, identifiers_quoted_for_any_encoding);
   tcase_add_test(t, utf8_validation);
   tcase_add_test(t, array_literal);
   suite_add_tcase(s, t);
