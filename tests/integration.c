@@ -90,33 +90,36 @@ static void assert_same(const values *a, const values *b) {
 
 /* ---- paths and pages ----------------------------------------------------- */
 
-START_TEST(view_and_base_give_identical_pages) {
-  static const char *searches[] = {NULL, "sql", "a", "%",    "_",      "\\",
-                                   "'",  "\"",  "É", "日本", "tech-00"};
+/* Each path's pages against plain SQL (not one path against the other,
+ * which would pass if both shared a bug), for terms of every class: 3+
+ * character words go through the trigram index, shorter ones walk the
+ * ordered index; pages past the first, by offset and by cursor. */
+START_TEST(view_and_base_pages_are_plain_sql) {
+  static const char *searches[] = {NULL, "sql", "tech", "a", "%",    "_",
+                                   "\\", "'",   "\"",   "É", "日本", "tech-00"};
   for (size_t s = 0; s < sizeof searches / sizeof searches[0]; s++) {
     for (int order = 0; order <= 1; order++) {
-      for (int64_t offset = 0; offset <= 60; offset += 30) {
-        techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-        p.search = searches[s];
-        p.order = (techmv_order)order;
-        p.offset = offset;
-        p.limit = 13;
-        techmv_page *view = pgt_list_ok(h, &p);
-        p.source = TECHMV_SOURCE_BASE;
-        techmv_page *base = pgt_list_ok(h, &p);
-        ck_assert_int_eq(techmv_page_path(view), TECHMV_PATH_VIEW);
-        ck_assert_int_eq(techmv_page_path(base), TECHMV_PATH_BASE);
-        ck_assert_uint_eq(techmv_page_count(view), techmv_page_count(base));
-        ck_assert_int_eq(techmv_page_has_more(view),
-                         techmv_page_has_more(base));
-        for (size_t i = 0; i < techmv_page_count(view); i++)
-          ck_assert_str_eq(techmv_page_value(view, i),
-                           techmv_page_value(base, i));
-        techmv_page_free(view);
-        techmv_page_free(base);
+      values want = expected((techmv_order)order, searches[s]);
+      for (int source = 0; source <= 1; source++) {
+        techmv_path path = source ? TECHMV_PATH_BASE : TECHMV_PATH_VIEW;
+        for (int by_cursor = 0; by_cursor <= 1; by_cursor++) {
+          techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
+          p.search = searches[s];
+          p.order = order;
+          p.source = source;
+          p.limit = 13;
+          values got = walk(h, p, by_cursor, path);
+          assert_same(&got, &want);
+          values_free(&got);
+        }
       }
+      values_free(&want);
     }
   }
+  /* The trigram terms do span several pages, so the walks can fail. */
+  values tech = expected(TECHMV_ORDER_ASC, "tech");
+  ck_assert_uint_gt(tech.n, 2 * 13);
+  values_free(&tech);
 }
 END_TEST
 
@@ -721,7 +724,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("integration");
   TCase *t = pgt_server_case(s, "list", 120);
-  tcase_add_test(t, view_and_base_give_identical_pages);
+  tcase_add_test(t, view_and_base_pages_are_plain_sql);
   tcase_add_test(t, walk_every_page_by_offset_and_cursor);
   tcase_add_test(t, exact_multiple_of_limit_ends_without_more);
   tcase_add_test(t, page_outlives_handle_and_connection);

@@ -21,12 +21,30 @@ static void assert_same_page(const techmv_page *a, const techmv_page *b) {
     ck_assert_str_eq(techmv_page_value(a, i), techmv_page_value(b, i));
 }
 
-/* The page the direct connection gives for p: the reference. */
-static void check_against_direct(techmv *hd, const techmv_list_params *p) {
-  techmv_page *want = pgt_list_ok(h, p);
+/* The page plain SQL gives for p (limit+1 rows), on the direct
+ * connection. */
+static PGresult *plain_page(const techmv_list_params *p) {
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT DISTINCT t.value FROM companies c CROSS JOIN LATERAL "
+           "unnest(c.technologies) t(value) WHERE t.value IS NOT NULL AND "
+           "($1::text IS NULL OR strpos(lower(t.value), lower($1)) > 0) "
+           "ORDER BY 1 %s LIMIT %lld OFFSET %lld",
+           p->order == TECHMV_ORDER_DESC ? "DESC" : "ASC",
+           (long long)p->limit + 1, (long long)p->offset);
+  return pgt_query1(db.conn, sql, p->search);
+}
+
+static void check_against_sql(techmv *hd, const techmv_list_params *p) {
+  PGresult *want = plain_page(p);
   techmv_page *got = pgt_list_ok(hd, p);
-  assert_same_page(got, want);
-  techmv_page_free(want);
+  int rows = PQntuples(want);
+  ck_assert_int_eq(techmv_page_has_more(got), rows > p->limit);
+  ck_assert_uint_eq(techmv_page_count(got),
+                    rows > p->limit ? (size_t)p->limit : (size_t)rows);
+  for (size_t i = 0; i < techmv_page_count(got); i++)
+    ck_assert_str_eq(techmv_page_value(got, i), PQgetvalue(want, (int)i, 0));
+  PQclear(want);
   techmv_page_free(got);
 }
 
@@ -45,21 +63,21 @@ START_TEST(transaction_pooler_detected_and_served) {
   techmv *ha;
   ck_assert_int_eq(techmv_open(ca, NULL, &ha), TECHMV_OK);
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-  check_against_direct(ha, &p); /* prepared on server connection 1 */
+  check_against_sql(ha, &p); /* prepared on server connection 1 */
   ck_assert_int_eq(named_statements(ha), 1);
 
   PGconn *pin1 = pgt_connect_port(db.name, "TECHMV_TEST_POOLER_TX_PORT");
   pgt_exec(pin1, "BEGIN");
   pgt_exec(pin1, "SELECT 1"); /* holds server connection 1 */
   p.offset = 7;
-  check_against_direct(ha, &p); /* lands on a new one: lost once */
+  check_against_sql(ha, &p); /* lands on a new one: lost once */
   ck_assert_int_eq(named_statements(ha), 1);
 
   PGconn *pin2 = pgt_connect_port(db.name, "TECHMV_TEST_POOLER_TX_PORT");
   pgt_exec(pin2, "BEGIN");
   pgt_exec(pin2, "SELECT 1"); /* holds server connection 2 */
   p.offset = 9;
-  check_against_direct(ha, &p); /* a third one: lost twice, a pooler */
+  check_against_sql(ha, &p); /* a third one: lost twice, a pooler */
   ck_assert_int_eq(named_statements(ha), 0);
   pgt_exec(pin1, "COMMIT");
   pgt_exec(pin2, "COMMIT");
@@ -69,7 +87,7 @@ START_TEST(transaction_pooler_detected_and_served) {
     p.offset = i;
     p.order = (techmv_order)(i % 2);
     p.search = i % 3 == 0 ? "e" : NULL;
-    check_against_direct(ha, &p);
+    check_against_sql(ha, &p);
   }
   techmv_close(ha);
   PQfinish(pin1);
@@ -104,11 +122,11 @@ static void build_refs(void) {
   for (int i = 0; i < REF_PAGES; i++) {
     techmv_list_params p;
     ref_params(i, &p);
-    techmv_page *page = pgt_list_ok(h, &p);
-    ref_count[i] = techmv_page_count(page);
+    PGresult *r = plain_page(&p);
+    ref_count[i] = PQntuples(r) > 25 ? 25 : (size_t)PQntuples(r);
     for (size_t k = 0; k < ref_count[i]; k++)
-      ref[i][k] = strdup(techmv_page_value(page, k));
-    techmv_page_free(page);
+      ref[i][k] = strdup(PQgetvalue(r, (int)k, 0));
+    PQclear(r);
   }
 }
 
@@ -176,7 +194,7 @@ START_TEST(session_pooler_keeps_named_statements) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   for (int i = 1; i <= 10; i++) {
     p.offset = i;
-    check_against_direct(hs, &p);
+    check_against_sql(hs, &p);
   }
   ck_assert_int_eq(named_statements(hs), 1);
   ck_assert_int_eq(pgt_scalar_ll(cs, "SELECT count(*) FROM "
@@ -385,6 +403,8 @@ static void kill_during_call(int first_call) {
   pgt_exec(locker, sql);
   pthread_join(t, NULL);
   ck_assert_int_eq(atomic_load(&b.rc), TECHMV_ECONN);
+  /* As the caller left it: not in pipeline mode. */
+  ck_assert_int_eq(PQpipelineStatus(db.conn), PQ_PIPELINE_OFF);
   pgt_exec(locker, "ROLLBACK");
   PQfinish(locker);
   PQreset(db.conn);
@@ -627,10 +647,8 @@ START_TEST(hot_standby) {
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
   techmv_page *page = pgt_list_ok(hs, &p);
   ck_assert_int_eq(techmv_page_path(page), TECHMV_PATH_VIEW);
-  techmv_page *want = pgt_list_ok(h, &p);
-  assert_same_page(page, want);
   techmv_page_free(page);
-  techmv_page_free(want);
+  check_against_sql(hs, &p);
 
   ck_assert_int_eq(techmv_refresh(hs, NULL, NULL), TECHMV_EREADONLY);
   ck_assert_str_eq(techmv_sqlstate(hs), "25006");
