@@ -118,9 +118,9 @@ typedef struct techmv techmv;
  * caller runs DISCARD ALL / DEALLOCATE ALL; any later handle with the same
  * configuration reuses them. Whatever the callers do, the library keeps at
  * most TECHMV_STATEMENTS_MAX statements per connection for each
- * configuration (set of names), about 15 kB of server memory each, so at
- * most about 1.5 MB per backend; each time the view is recreated with
- * another result type, one more. */
+ * configuration (set of names), about 25 kB of server memory each with its
+ * plan (measured), so at most about 2 MB per backend; each time the view is
+ * recreated with another result type, one more. */
 typedef enum techmv_statements {
   TECHMV_STATEMENTS_AUTO = 0,   /* named prepared statements, until they are
                                    lost twice in a row with no successful
