@@ -7,7 +7,8 @@ out=${FUZZ_DIR:-$(mktemp -d)}
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$src/include" $(pkg-config --cflags libpq) \
   "$src/tests/fuzz_params.c" "$src/lib/query.c" "$src/lib/text.c" \
-  "$src/lib/sizedstruct.c" -o "$out/fuzz_params"
+  "$src/lib/encoding.c" "$src/lib/sizedstruct.c" $(pkg-config --libs libpq) \
+  -o "$out/fuzz_params"
 mkdir -p "$out/corpus"
 status=0
 "$out/fuzz_params" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 \

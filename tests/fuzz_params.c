@@ -1,7 +1,9 @@
-/* libFuzzer target: arbitrary list parameters through validation, escaping,
- * SQL building and binding. Whatever the input, validation either rejects
- * it or yields a statement whose placeholders match its bound values, and a
- * search pattern that means exactly the input term, literally. */
+/* libFuzzer target: arbitrary list parameters, in one of several client
+ * encodings, through validation, escaping, SQL building and binding.
+ * Whatever the input, validation either rejects it or yields a statement
+ * whose placeholders match its bound values, and a search pattern that
+ * means exactly the input term, literally, character by character. Names
+ * quote to plain ASCII. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,30 +18,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
       __builtin_trap();                                                        \
   } while (0)
 
-static const tmv_names names = {"\"v\"",  "\"s\".\"t\"", "\"c\"",
-                                "\"id\"", "\"l\"",       "\"f\""};
+static const tmv_names names = {"\"v\"",          "\"s\".\"t\"", "\"c\"",
+                                "\"id\"",         "\"l\"",       "\"f\"",
+                                "\"v_schema_3\"", "E'\"v\"'",    "E'\"l\"'"};
 
-/* Undo tmv_like_contains_pattern; NULL if it is not such a pattern. */
-static char *unescape(const char *pat) {
+static const char *const encodings[] = {"UTF8",   "SJIS",   "GB18030", "BIG5",
+                                        "LATIN1", "EUC_JP", "GBK",     "UHC"};
+
+/* Undo tmv_like_contains_pattern as the server reads a LIKE pattern, one
+ * character of `encoding` at a time; NULL if it is not such a pattern. */
+static char *unescape(const char *pat, int encoding) {
   size_t n = strlen(pat);
   if (n < 2 || pat[0] != '%' || pat[n - 1] != '%')
     return NULL;
   char *out = malloc(n);
   size_t o = 0;
-  for (size_t i = 1; i + 1 < n; i++) {
-    char c = pat[i];
-    if (c == '%' || c == '_') {
+  for (size_t i = 1; i + 1 < n;) {
+    int len = tmv_char_len(pat + i, n - 1 - i, encoding);
+    if (len < 1) {
+      free(out);
+      return NULL;
+    }
+    if (len == 1 && (pat[i] == '%' || pat[i] == '_')) {
       free(out);
       return NULL; /* an unescaped wildcard */
     }
-    if (c == '\\') {
-      if (i + 2 >= n) {
+    if (len == 1 && pat[i] == '\\') {
+      i++;
+      len = tmv_char_len(pat + i, n - 1 - i, encoding);
+      if (len < 1) {
         free(out);
         return NULL;
       }
-      c = pat[++i];
     }
-    out[o++] = c;
+    memcpy(out + o, pat + i, (size_t)len);
+    o += (size_t)len;
+    i += (size_t)len;
   }
   out[o] = '\0';
   return out;
@@ -53,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(&p.offset, data + 8, 8);
   uint8_t flags = data[16];
   uint8_t ncomp = data[17] % 8;
-  int utf8 = data[18] & 1;
+  int encoding = pg_char_to_encoding(encodings[data[18] % 8]);
   data += 19;
   size -= 19;
   p.distinct = flags & 1;
-  p.order = (techmv_order)((flags >> 1) & 3); /* 2 and 3 are invalid */
-  p.source = (techmv_source)((flags >> 3) & 3);
+  p.order = (flags >> 1) & 3; /* 2 and 3 are invalid */
+  p.source = (flags >> 3) & 3;
   int64_t ids[8];
   if ((size_t)ncomp * 8 > size)
     ncomp = (uint8_t)(size / 8);
@@ -78,7 +92,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   char err[256];
   tmv_list_query q;
-  if (tmv_list_query_init(&q, &p, utf8, err, sizeof err) != 0) {
+  if (p.search != NULL && tmv_utf8_valid(p.search, strlen(p.search))) {
+    char *quoted = tmv_quote_ident(p.search);
+    CHECK(quoted != NULL);
+    for (const char *c = quoted; *c; c++)
+      CHECK(*c >= 0x20 && *c < 0x7F);
+    free(quoted);
+  }
+  if (tmv_list_query_init(&q, &p, encoding, err, sizeof err) != 0) {
     CHECK(err[0] != '\0');
     free(text);
     return 0;
@@ -101,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tmv_bound b;
     CHECK(tmv_list_bind(&q, v, &b) == n);
     if (v & TMV_Q_SEARCH) {
-      char *term = unescape(b.values[(v & TMV_Q_BAKED) ? 0 : 2]);
+      char *term = unescape(b.values[(v & TMV_Q_BAKED) ? 0 : 2], encoding);
       CHECK(term != NULL);
       CHECK(strlen(term) == q.search_len &&
             memcmp(term, q.p.search, q.search_len) == 0);
