@@ -10,7 +10,9 @@ top_srcdir=${top_srcdir:-.}
 vg="$top_builddir/libtool --mode=execute valgrind -q --error-exitcode=3"
 memcheck="$vg --leak-check=full --show-leak-kinds=definite,indirect \
 --errors-for-leak-kinds=definite,indirect"
-helgrind="$vg --tool=helgrind --suppressions=$top_srcdir/tests/helgrind.supp"
+# Deep stacks, so that a suppression can require PQconnectPoll below libpq.
+helgrind="$vg --tool=helgrind --num-callers=40 \
+--suppressions=$top_srcdir/tests/helgrind.supp"
 CK_FORK=no
 export top_builddir top_srcdir memcheck helgrind CK_FORK
 log=$(mktemp)
