@@ -20,6 +20,9 @@ const char NAIVE_COMPANY[] =
     NAIVE_FROM " AND c.id = ANY ($1::bigint[]) ORDER BY 1 LIMIT 26";
 
 int64_t truth_init(scale *s) {
+  /* A million values would not fit the default 8 MB of local buffers; the
+   * setting only counts before the session's first temporary table. */
+  exec_command(s->conn, "SET temp_buffers = '256MB'", "SET temp_buffers");
   exec_command(s->conn, "CREATE TEMPORARY TABLE bench_truth AS " NAIVE_FROM,
                "creating the truth table");
   exec_command(s->conn, "ANALYZE pg_temp.bench_truth",
