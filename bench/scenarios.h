@@ -18,6 +18,10 @@ void scenario_transaction(bench *b, scale *s);
 void scenario_memory(bench *b, scale *s);
 void scenario_refresh(bench *b, scale *s);
 
+/* The memory scenario's child process (main's --memory-probe): measures
+ * on its own connection and prints its figures on one line. */
+int memory_probe(const char *conninfo, int calls);
+
 /* The search term classes, for scale.search_class[]. */
 int search_class_count(void);
 const char *search_class_key(int c);
