@@ -44,9 +44,7 @@ static double heap_in_use(void) {
   struct mallinfo2 m = mallinfo2();
   return (double)m.uordblks + (double)m.hblkhd;
 }
-#endif
 
-#if MEASURE_HEAP
 /* The child's side: one line, "handle page raw raw_size", averages in
  * bytes. */
 int memory_probe(const char *conninfo, int calls) {
