@@ -6,9 +6,17 @@
 # TECHMV_BENCH is the built benchmark program (default: bench/techmv-bench
 # under the current directory, i.e. run from the build directory; `make
 # bench` passes it). Environment:
-#   BENCH_COMPANIES     companies to generate (default 1000000)
-#   BENCH_TECHNOLOGIES  size of the technology pool (default 60000)
+#   BENCH_COMPANIES     companies to generate per scale (default 1000000)
+#   BENCH_TECHNOLOGIES  technology pool of each scale, one database each
+#                       (default "60000 1000000" from 1000000 companies on,
+#                       "60000" below: the tiny smoke run skips the big pool)
 #   BENCH_QUICK=1       few iterations: a smoke test for a small sample
+#
+# The first scale is the generator's usual data; each later one also sets
+# cover_pool=on, so that every name of its pool occurs (as many as there are
+# companies) and the number of distinct values is the pool's, not luck's.
+# The first scale gets every scenario, the others those that grow with the
+# number of distinct values.
 #
 # Prints the machine, how long the setup took, then techmv-bench's table and,
 # as the last line, its JSON. The server is destroyed when the run ends.
@@ -57,12 +65,15 @@ fi
 exec 1>&3 3>&-
 
 companies=${BENCH_COMPANIES:-1000000}
-technologies=${BENCH_TECHNOLOGIES:-60000}
+if [ "$companies" -ge 1000000 ]; then
+  technologies=${BENCH_TECHNOLOGIES:-60000 1000000}
+else
+  technologies=${BENCH_TECHNOLOGIES:-60000}
+fi
 quick=
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   quick=--quick
 fi
-db=techmv_bench
 psql="psql -X -q -v ON_ERROR_STOP=1"
 
 echo "cpus: $(nproc)"
@@ -70,18 +81,24 @@ echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "memory: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "server: $($psql -At -d postgres -c 'SELECT version()')"
 echo "settings: $($psql -At -d postgres -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'lc_collate')")"
-echo "sample: companies=$companies technologies=$technologies min_per_company=5 max_per_company=30"
 
-start=$(date +%s)
-$psql -d postgres -c "CREATE DATABASE $db"
-$psql -d "$db" -v companies="$companies" -v technologies="$technologies" \
-  -f "$here/data.sql"
-loaded=$(date +%s)
-$psql -d "$db" -f "$srcdir/sql/install.sql"
-$psql -d "$db" -c 'VACUUM ANALYZE'
-ready=$(date +%s)
-echo "setup: sample data $((loaded - start)) s, view and VACUUM ANALYZE $((ready - loaded)) s"
-echo "size: $($psql -At -d "$db" -c "SELECT 'companies ' || pg_size_pretty(pg_total_relation_size('companies')) || ', view ' || pg_size_pretty(pg_total_relation_size('mv_distinct_technologies'))")"
-echo
+set --
+cover=off
+for pool in $technologies; do
+  db=techmv_bench_$pool
+  echo "sample $db: companies=$companies technologies=$pool cover_pool=$cover min_per_company=5 max_per_company=30"
+  start=$(date +%s)
+  $psql -d postgres -c "CREATE DATABASE $db"
+  $psql -d "$db" -v companies="$companies" -v technologies="$pool" \
+    -v cover_pool=$cover -f "$here/data.sql"
+  loaded=$(date +%s)
+  $psql -d "$db" -f "$srcdir/sql/install.sql"
+  $psql -d "$db" -c 'VACUUM ANALYZE'
+  ready=$(date +%s)
+  echo "setup $db: sample data $((loaded - start)) s, view and VACUUM ANALYZE $((ready - loaded)) s"
+  echo "size $db: $($psql -At -d "$db" -c "SELECT 'companies ' || pg_size_pretty(pg_total_relation_size('companies')) || ', view ' || pg_size_pretty(pg_total_relation_size('mv_distinct_technologies')) || ' (' || (SELECT count(*) FROM mv_distinct_technologies) || ' values)'")"
+  set -- "$@" "dbname=$db"
+  cover=on
+done
 
-"$TECHMV_BENCH" $quick "dbname=$db"
+"$TECHMV_BENCH" $quick "$@"

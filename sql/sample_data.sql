@@ -2,7 +2,7 @@
 --
 --   psql -v ON_ERROR_STOP=1 -X -q -f sql/sample_data.sql \
 --        [-v companies=10000] [-v technologies=2000] \
---        [-v min_per_company=5] [-v max_per_company=30]
+--        [-v min_per_company=5] [-v max_per_company=30] [-v cover_pool=off]
 --
 -- The table is companies(id, name, technologies text[]), created in the first
 -- schema of the search_path (public by default, matching install.sql's
@@ -23,6 +23,13 @@
 -- pool is generated and spelled in several case styles.  A company's
 -- elements are distinct unless the pool is too small to supply that many
 -- distinct names.
+--
+-- cover_pool=on extends the fixed-name rule to the whole pool: company i's
+-- first element is pool entry i, so that min(companies, technologies) names
+-- all occur.  Zipf draws alone leave most of a large pool unused (a million
+-- names drawn 17.5 million times cover about three quarters of it), which
+-- would make the number of distinct values depend on luck rather than on
+-- the variables.  Off by default: the data is then the same as without it.
 
 -- A failure must stop the script with a non-zero exit status even when the
 -- caller forgot -v ON_ERROR_STOP=1.
@@ -43,6 +50,10 @@
 \if :{?max_per_company}
 \else
   \set max_per_company 30
+\endif
+\if :{?cover_pool}
+\else
+  \set cover_pool off
 \endif
 
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
@@ -105,12 +116,13 @@ SELECT (hashint8extended(i, seed) & 4294967295)::double precision / 4294967296
 $fn$;
 
 -- Pool index of candidate k of company i: Zipf-like, except that candidate
--- 1 of company i is fixed name i, so that every fixed name occurs as soon as
--- there are as many companies.
-CREATE FUNCTION pg_temp.sample_pick(i bigint, k bigint, pool bigint, n_fixed integer) RETURNS bigint
+-- 1 of company i is pool entry i for the first n_first companies (the fixed
+-- names, or the whole pool with cover_pool), so that every one of those
+-- names occurs as soon as there are as many companies.
+CREATE FUNCTION pg_temp.sample_pick(i bigint, k bigint, pool bigint, n_first bigint) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
 SELECT CASE
-         WHEN k = 1 AND i <= least(n_fixed, pool) THEN i
+         WHEN k = 1 AND i <= least(n_first, pool) THEN i
          ELSE least(pool, floor(power(pool + 1, pg_temp.sample_uniform(i, k)))::bigint)
        END
 $fn$;
@@ -144,12 +156,14 @@ SELECT c.i,
        CASE
          WHEN cardinality(u.names) >= n.len THEN u.names
          ELSE u.names || ARRAY(SELECT pg_temp.sample_technology(
-                                        pg_temp.sample_pick(c.i, k.k, p.pool, p.n_fixed))
+                                        pg_temp.sample_pick(c.i, k.k, p.pool, p.n_first))
                                  FROM generate_series(1, n.len - cardinality(u.names)) AS k(k)
                                 ORDER BY k.k)
        END
   FROM (SELECT :'technologies'::bigint AS pool,
-               cardinality(pg_temp.sample_fixed_technologies()) AS n_fixed,
+               CASE WHEN :'cover_pool'::boolean THEN :'technologies'::bigint
+                    ELSE cardinality(pg_temp.sample_fixed_technologies())
+               END AS n_first,
                :'min_per_company'::integer AS min_len,
                :'max_per_company'::integer AS max_len) AS p
  CROSS JOIN generate_series(1, :'companies'::bigint) AS c(i)
@@ -161,7 +175,7 @@ SELECT c.i,
                        FROM (SELECT DISTINCT ON (x.idx) x.idx, k.k
                                FROM generate_series(1, 2 * n.len) AS k(k)
                               CROSS JOIN LATERAL (
-                                    SELECT pg_temp.sample_pick(c.i, k.k, p.pool, p.n_fixed) AS idx) AS x
+                                    SELECT pg_temp.sample_pick(c.i, k.k, p.pool, p.n_first) AS idx) AS x
                               ORDER BY x.idx, k.k) AS d
                       ORDER BY d.k
                       LIMIT n.len) AS names

@@ -1,0 +1,191 @@
+/* Search: a fixed mix of terms, of every kind the two strategies (trigram
+ * index for a word of 3 characters, ordered walk or scan otherwise) and the
+ * literal matching can meet. Each term's page is checked against the truth;
+ * on the first scale the naive query over companies is timed beside it. The
+ * names are sql/sample_data.sql's: its fixed names, then generated ones
+ * such as "tech-00123", "PY_00007", "Node00015", "cloud_00020". */
+#include "scenarios.h"
+#include "truth.h"
+
+#include <math.h>
+#include <stdio.h>
+
+enum term_class {
+  C_1CHAR,
+  C_2COMMON,
+  C_2RARE,
+  C_2ABSENT,
+  C_3COMMON,
+  C_3RARE,
+  C_3ABSENT,
+  C_NONASCII,
+  C_WILDCARD,
+  C_MIXEDCASE,
+  C_COUNT
+};
+
+static const char *const class_key[C_COUNT] = {
+    "1_char",       "2_chars_common", "2_chars_rare", "2_chars_absent",
+    "3plus_common", "3plus_rare",     "3plus_absent", "non_ascii",
+    "wildcard",     "mixed_case"};
+
+static const struct {
+  const char *term;
+  enum term_class cls;
+} terms[] = {
+    {"o", C_1CHAR},
+    {"-", C_1CHAR},
+    {"k", C_1CHAR},
+    {"q", C_1CHAR},
+    {"z", C_1CHAR},
+    {"py", C_2COMMON},
+    {"js", C_2COMMON},
+    {"ch", C_2COMMON},
+    {"00", C_2COMMON},
+    {"sq", C_2RARE},
+    {"ka", C_2RARE},
+    {"ub", C_2RARE},
+    {"qz", C_2ABSENT},
+    {"jj", C_2ABSENT},
+    {"xq", C_2ABSENT},
+    {"tech", C_3COMMON},
+    {"lib", C_3COMMON},
+    {"node", C_3COMMON},
+    {"cloud", C_3COMMON},
+    {"open", C_3COMMON},
+    {"sql", C_3RARE},
+    {"script", C_3RARE},
+    {"kubernetes", C_3RARE},
+    {"lib12345", C_3RARE},
+    {"rails", C_3RARE},
+    {"no-such-tech", C_3ABSENT},
+    {"zzz", C_3ABSENT},
+    {"xyzzy", C_3ABSENT},
+    {"\xC3\xA9", C_NONASCII},                             /* é */
+    {"\xC3\xBC", C_NONASCII},                             /* ü */
+    {"\xE6\x97\xA5\xE6\x9C\xAC", C_NONASCII},             /* 日本 */
+    {"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", C_NONASCII}, /* 日本語 */
+    {"\xCF\x89", C_NONASCII},                             /* ω */
+    {"caf\xC3\xA9", C_NONASCII},                          /* café */
+    {"%", C_WILDCARD},
+    {"_", C_WILDCARD},
+    {"\\", C_WILDCARD},
+    {"50%", C_WILDCARD},
+    {"e_c", C_WILDCARD},
+    {"\\t", C_WILDCARD}, /* C:\Tools */
+    {"py_", C_WILDCARD}, /* PY_00007, never py-00007 */
+    {"PostgreSQL", C_MIXEDCASE},
+    {"TeCh", C_MIXEDCASE},
+    {"PY", C_MIXEDCASE},
+    {"NODE.JS", C_MIXEDCASE},
+    {"\xC3\x89MACS", C_MIXEDCASE}, /* ÉMACS */
+};
+
+#define NTERMS (sizeof terms / sizeof terms[0])
+
+/* Speedups kept per class, for the least of each. */
+typedef struct class_figures {
+  samples lat;
+  double min_speedup;
+} class_figures;
+
+/* One term: warm-up, then its calls, each page checked against the truth;
+ * on the first scale, a naive query opens each round of calls. */
+static void one_term(bench *b, scale *s, size_t t, samples *fast,
+                     samples *naive) {
+  techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
+  p.search = terms[t].term;
+  const char *args[1] = {terms[t].term};
+  char what[128];
+  snprintf(what, sizeof what, "search '%s'", terms[t].term);
+  /* Past the prepare and the plan cache's first custom plans. */
+  for (int i = 0; i < 6; i++) {
+    vals a = list_vals(s->h, &p, TECHMV_PATH_VIEW, NULL, what);
+    vals_free(&a);
+  }
+  int rounds = s->primary ? b->pl.search_naive_rounds : 1;
+  int per_round = (b->pl.search_calls + rounds - 1) / rounds;
+  for (int r = 0; r < rounds; r++) {
+    vals truth = s->primary ? params_vals(s->conn, NAIVE_SEARCH, 1, args,
+                                          PAGE_LIMIT, naive, what)
+                            : truth_search(s, terms[t].term, PAGE_LIMIT);
+    for (int k = 0; k < per_round; k++) {
+      vals got = list_vals(s->h, &p, TECHMV_PATH_VIEW, fast, what);
+      expect_same(what, s->primary ? "naive SQL" : "truth", &truth,
+                  "techmv_list", &got);
+      vals_free(&got);
+    }
+    vals_free(&truth);
+  }
+}
+
+void scenario_search(bench *b, scale *s) {
+  class_figures cls[C_COUNT];
+  for (int c = 0; c < C_COUNT; c++) {
+    cls[c].lat = (samples){0};
+    cls[c].min_speedup = INFINITY;
+  }
+  samples all = {0};
+  double slowest_median = 0, min_speedup = INFINITY;
+  for (size_t t = 0; t < NTERMS; t++) {
+    samples fast = {0}, naive = {0};
+    one_term(b, s, t, &fast, &naive);
+    char padded[64], name[128];
+    pad_utf8(padded, sizeof padded, terms[t].term, 12);
+    snprintf(name, sizeof name, "search %s %s", padded,
+             class_key[terms[t].cls]);
+    if (naive.n > 0) {
+      double speedup = median(&naive) / median(&fast);
+      report(name, &fast, "%.0fx faster than naive (%.0f ms)", speedup,
+             median(&naive));
+      if (speedup < min_speedup)
+        min_speedup = speedup;
+      if (speedup < cls[terms[t].cls].min_speedup)
+        cls[terms[t].cls].min_speedup = speedup;
+    } else {
+      report(name, &fast, NULL);
+    }
+    samples_append(&all, &fast);
+    samples_append(&cls[terms[t].cls].lat, &fast);
+    if (median(&fast) > slowest_median)
+      slowest_median = median(&fast);
+    samples_free(&fast);
+    samples_free(&naive);
+  }
+  for (int c = 0; c < C_COUNT; c++) {
+    char name[96];
+    snprintf(name, sizeof name, "search class %s", class_key[c]);
+    if (isinf(cls[c].min_speedup))
+      report(name, &cls[c].lat, NULL);
+    else
+      report(name, &cls[c].lat, "least speedup %.0fx", cls[c].min_speedup);
+  }
+  s->search.p95_ms = p95(&all);
+  s->search.max_ms = samples_max(&all);
+  s->search.slowest_term_median_ms = slowest_median;
+  s->search.min_speedup = isinf(min_speedup) ? NAN : min_speedup;
+  char name[96];
+  snprintf(name, sizeof name, "search, all %zu terms", NTERMS);
+  if (isinf(min_speedup))
+    report(name, &all, "slowest term's median %.3f ms", slowest_median);
+  else
+    report(name, &all, "least speedup %.0fx; slowest term's median %.3f ms",
+           min_speedup, slowest_median);
+
+  for (int c = 0; c < C_COUNT; c++) {
+    s->search_class[c].p95_ms = p95(&cls[c].lat);
+    s->search_class[c].max_ms = samples_max(&cls[c].lat);
+    s->search_class[c].min_speedup =
+        isinf(cls[c].min_speedup) ? NAN : cls[c].min_speedup;
+    samples_free(&cls[c].lat);
+  }
+  samples_free(&all);
+}
+
+int search_class_count(void) {
+  return C_COUNT;
+}
+
+const char *search_class_key(int c) {
+  return class_key[c];
+}
