@@ -126,7 +126,6 @@ static void names_free(tmv_names *n) {
   free(n->id);
   free(n->log);
   free(n->function);
-  free(n->compat);
   free(n->view_lit);
   free(n->log_lit);
 }
@@ -197,8 +196,6 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
   h->mode = c.statements;
   h->unnamed = c.statements == TECHMV_STATEMENTS_UNNAMED;
 
-  char compat[32];
-  snprintf(compat, sizeof compat, "_schema_%d", TECHMV_SCHEMA_VERSION);
   tmv_names *n = &h->names;
   n->view = quote_name(c.schema, c.view, "");
   n->table = quote_name(c.schema, c.source_table, "");
@@ -206,11 +203,10 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
   n->id = quote_name(NULL, c.id_column, "");
   n->log = quote_name(c.schema, c.view, "_refresh_log");
   n->function = quote_name(c.schema, c.view, "_refresh");
-  n->compat = quote_name(c.schema, c.view, compat);
   n->view_lit = regclass_literal(c.schema, c.view, "");
   n->log_lit = regclass_literal(c.schema, c.view, "_refresh_log");
   if (!n->view || !n->table || !n->column || !n->id || !n->log ||
-      !n->function || !n->compat || !n->view_lit || !n->log_lit) {
+      !n->function || !n->view_lit || !n->log_lit) {
     names_free(n);
     free(h);
     return TECHMV_ENOMEM;

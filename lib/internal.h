@@ -149,7 +149,6 @@ typedef struct tmv_names {
   char *id;       /* "id" */
   char *log;      /* "schema"."view_refresh_log" */
   char *function; /* "schema"."view_refresh" */
-  char *compat;   /* "schema"."view_schema_<TECHMV_SCHEMA_VERSION>" */
   char *view_lit; /* E'"schema"."view"' */
   char *log_lit;  /* E'"schema"."view_refresh_log"' */
 } tmv_names;

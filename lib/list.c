@@ -23,10 +23,9 @@ static int view_unusable(const PGresult *res) {
   return has_state(res, "42P01") || has_state(res, "55000");
 }
 
-/* The view is there but of an older schema: its compatibility function
- * (undefined_function) or a column (undefined_column) is missing. */
+/* The view is there but of an older schema: a column is missing. */
 static int view_outdated(const PGresult *res) {
-  return has_state(res, "42883") || has_state(res, "42703");
+  return has_state(res, "42703");
 }
 
 /* The baked slot for variant v when this call can use one: a first page of

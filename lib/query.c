@@ -173,6 +173,12 @@ static char *sb_finish(sbuf *b) {
   return b->s;
 }
 
+/* Every query of the view names a column that schema 3 added, in a term
+ * the planner folds to true: it costs nothing, and on an install of an
+ * older schema every view query fails alike (undefined_column), never some
+ * of them and not others. */
+#define SCHEMA_3 "(v.value_md5 IS NULL OR true)"
+
 char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
   sbuf b = {0};
   int param = (v & TMV_Q_BAKED) ? 1 : 3;
@@ -207,20 +213,18 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
     /* The OFFSET 0 fence keeps the planner from walking the ordered index
      * instead: the matches come from the trigram index, then get sorted. */
     sb_add(&b,
-           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE %s() AND "
-           "v.value_lower LIKE pg_catalog.lower($%d)",
-           n->view, n->compat, param++);
+           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE " SCHEMA_3
+           " AND v.value_lower LIKE pg_catalog.lower($%d)",
+           n->view, param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s %s", dir, page);
   } else {
-    /* <view>_schema_N() exists in every install that serves the queries
-     * of a library needing schema N: on an older install every view query
-     * fails alike (42883), never some of them. It is inlined to true at
-     * planning, so it costs nothing. Rows with no value stand for values
-     * too long to serve. */
-    sb_add(&b, "SELECT v.value FROM %s AS v WHERE %s() AND v.value IS NOT NULL",
-           n->view, n->compat);
+    /* Rows with no value stand for values too long to serve. */
+    sb_add(&b,
+           "SELECT v.value FROM %s AS v WHERE " SCHEMA_3
+           " AND v.value IS NOT NULL",
+           n->view);
     /* A term with no word of three characters gives the trigram index
      * nothing to look up (or next to nothing), so the planner decides here,
      * with the term in hand (LIMIT $1 keeps every plan a custom one): the

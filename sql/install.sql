@@ -73,7 +73,8 @@ SELECT n.nspname AS trgm_schema
 -- that it is logged, and populate=off can leave it for later (a large source
 -- refreshed at a quiet hour).
 CREATE MATERIALIZED VIEW IF NOT EXISTS :"schema".:"view" AS
-SELECT DISTINCT t.value, pg_catalog.lower(t.value) AS value_lower
+SELECT DISTINCT t.value, pg_catalog.lower(t.value) AS value_lower,
+       NULL::text AS value_md5
   FROM :"schema".:"source_table" c
  CROSS JOIN LATERAL unnest(c.:"source_column") AS t(value)
  WHERE t.value IS NOT NULL
@@ -247,13 +248,6 @@ $fmt$,
     format('REFRESH MATERIALIZED VIEW %I.%I', :'schema', :'view'),            -- 6
     :'log_table')                                                             -- 7
 \gexec
-
--- The library calls this in every query it sends to the view: its existence
--- says the install serves libraries that need schema 3, and an install of an
--- older shape fails all of those queries alike instead of some of them. It
--- is inlined to true when a query is planned, so it costs nothing.
-CREATE OR REPLACE FUNCTION :"schema".:"compat_func"() RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT true';
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
 REVOKE ALL ON FUNCTION :"schema".:"refresh_func"(boolean, integer) FROM PUBLIC;

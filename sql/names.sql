@@ -39,5 +39,4 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
 \set log_table :view '_refresh_log'
 \set log_started :view '_log_started'
 \set refresh_func :view '_refresh'
-\set compat_func :view '_schema_3'
 \set cron_job 'refresh_' :view

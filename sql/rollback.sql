@@ -48,7 +48,6 @@ SELECT count(cron.unschedule(j.jobname)) AS unscheduled_jobs
 \endif
 
 DROP FUNCTION IF EXISTS :"schema".:"refresh_func"(boolean, integer);
-DROP FUNCTION IF EXISTS :"schema".:"compat_func"();
 DROP TABLE IF EXISTS :"schema".:"log_table";
 DROP MATERIALIZED VIEW IF EXISTS :"schema".:"view";
 
