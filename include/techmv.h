@@ -119,8 +119,8 @@ typedef struct techmv techmv;
  * configuration reuses them. Whatever the callers do, the library keeps at
  * most TECHMV_STATEMENTS_MAX statements per connection for each
  * configuration (set of names), about 25 kB of server memory each with its
- * plan (measured), so at most about 2 MB per backend; each time the view is
- * recreated with another result type, one more. */
+ * plan (measured), so at most about 2.4 MB per backend; each time the view
+ * is recreated with another result type, one more. */
 typedef enum techmv_statements {
   TECHMV_STATEMENTS_AUTO = 0,   /* named prepared statements, until they are
                                    lost twice in a row with no successful
@@ -133,7 +133,7 @@ typedef enum techmv_statements {
                                    one round trip each call; for PgBouncer
                                    and other transaction poolers */
 } techmv_statements;
-#define TECHMV_STATEMENTS_MAX 80
+#define TECHMV_STATEMENTS_MAX 96
 
 /* Names of the objects the handle works on. NULL members take the defaults
  * shown. Names are plain identifiers in UTF-8, whatever the client encoding
@@ -383,12 +383,28 @@ typedef struct techmv_status_info {
   int64_t failures_since_last_refresh; /* failed attempts after the last
                                           successful refresh (all of them
                                           when there was none) */
+  int mode;                            /* a techmv_mode: how the set is kept */
+  int needs_rebuild;       /* live: the source was truncated; the next refresh
+                              rebuilds the set from scratch */
+  int64_t pending_changes; /* live: changes committed to the source and
+                              not yet applied to the set; -1 otherwise */
+  double oldest_pending_age_s; /* live: age of the oldest of them, 0 when
+                                  none; -1 otherwise */
 } techmv_status_info;
+
+/* How the set is kept (sql/install.sql -v mode=...). */
+typedef enum techmv_mode {
+  TECHMV_MODE_VIEW = 0, /* a materialized view, refreshed in full */
+  TECHMV_MODE_LIVE = 1  /* a table that triggers on the source keep, applied
+                           by techmv_refresh() at a cost proportional to the
+                           changes */
+} techmv_mode;
 
 #define TECHMV_STATUS_INFO_INIT                                                \
   {                                                                            \
     sizeof(techmv_status_info), 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0,  \
-        0, -1, -1, 0, 0, 0, TECHMV_SCHEMA_VERSION, -1, 0, 0, {0}, 0, 0, "", 0  \
+        0, -1, -1, 0, 0, 0, TECHMV_SCHEMA_VERSION, -1, 0, 0, {0}, 0, 0, "", 0, \
+        TECHMV_MODE_VIEW, 0, -1, -1                                            \
   }
 #define TECHMV_STATUS_INFO_SIZE_V1 120 /* LP64 */
 

@@ -128,6 +128,7 @@ static void names_free(tmv_names *n) {
   free(n->function);
   free(n->view_lit);
   free(n->log_lit);
+  free(n->live_status);
 }
 
 static int check_name(const char *what, const char *s, size_t max, char *err,
@@ -205,8 +206,9 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
   n->function = quote_name(c.schema, c.view, "_refresh");
   n->view_lit = regclass_literal(c.schema, c.view, "");
   n->log_lit = regclass_literal(c.schema, c.view, "_refresh_log");
+  n->live_status = quote_name(c.schema, c.view, "_live_status");
   if (!n->view || !n->table || !n->column || !n->id || !n->log ||
-      !n->function || !n->view_lit || !n->log_lit) {
+      !n->function || !n->view_lit || !n->log_lit || !n->live_status) {
     names_free(n);
     free(h);
     return TECHMV_ENOMEM;

@@ -40,7 +40,7 @@ _Static_assert(TMV_STATUS_INFO_MIN_SIZE == TECHMV_STATUS_INFO_SIZE_V1,
                "status info v1");
 /* No padding anywhere: every version has a size of its own. */
 _Static_assert(sizeof(techmv_refresh_info) == 48, "refresh info v2");
-_Static_assert(sizeof(techmv_status_info) == 184, "status info v2");
+_Static_assert(sizeof(techmv_status_info) == 208, "status info v2");
 #endif
 
 /* Copy a caller's sized struct over `dst` (which holds the defaults and whose
@@ -143,14 +143,15 @@ techmv_path tmv_variant_path(unsigned variant);
  * (tmv_quote_ident), and the *_lit members as string literals naming the
  * same relation, for pg_catalog.to_regclass(). */
 typedef struct tmv_names {
-  char *view;     /* "schema"."view" or "view" */
-  char *table;    /* "schema"."companies" */
-  char *column;   /* "technologies" */
-  char *id;       /* "id" */
-  char *log;      /* "schema"."view_refresh_log" */
-  char *function; /* "schema"."view_refresh" */
-  char *view_lit; /* E'"schema"."view"' */
-  char *log_lit;  /* E'"schema"."view_refresh_log"' */
+  char *view;        /* "schema"."view" or "view" */
+  char *table;       /* "schema"."companies" */
+  char *column;      /* "technologies" */
+  char *id;          /* "id" */
+  char *log;         /* "schema"."view_refresh_log" */
+  char *function;    /* "schema"."view_refresh" */
+  char *view_lit;    /* E'"schema"."view"' */
+  char *log_lit;     /* E'"schema"."view_refresh_log"' */
+  char *live_status; /* "schema"."view_live_status" */
 } tmv_names;
 
 /* Number of bound parameters of a variant ($1 limit+1, $2 offset unless
@@ -186,7 +187,8 @@ enum {
   TMV_DETAIL_POPULATED = 1, /* count the view's values */
   TMV_DETAIL_LOG = 2,       /* read the refresh log */
   TMV_DETAIL_V3 = 4,        /* schema 3 or later: long values, failures */
-  TMV_DETAIL_KINDS = 8
+  TMV_DETAIL_LIVE = 8,      /* live mode: its status view */
+  TMV_DETAIL_KINDS = 16
 };
 char *tmv_status_detail_sql(const tmv_names *n, unsigned kind);
 

@@ -338,56 +338,72 @@ char *tmv_status_catalog_sql(const tmv_names *n) {
          "WHEN m.d LIKE 'libtechmv: %%' THEN CASE WHEN EXISTS (SELECT FROM "
          "pg_catalog.pg_attribute AS a WHERE a.attrelid = c.oid AND "
          "a.attname = 'value_lower' AND NOT a.attisdropped) THEN 2 ELSE 1 END "
-         "ELSE 0 END "
+         "ELSE 0 END, "
+         "c.relkind = 'r' AND m.d ~ '\"mode\":\"live\"' "
          "FROM (SELECT pg_catalog.to_regclass(%s) AS oid) AS r "
          "LEFT JOIN pg_catalog.pg_class AS c ON c.oid = r.oid AND c.relkind "
-         "= 'm' "
+         "IN ('m', 'r') "
          "LEFT JOIN LATERAL (SELECT pg_catalog.obj_description(c.oid, "
          "'pg_class') AS d) AS m ON true",
          n->log_lit, n->view_lit);
   return sb_finish(&b);
 }
 
+/* Columns: values served, the last success (started, duration, age,
+ * concurrently, long values), the last failure (started, age, SQLSTATE,
+ * message), failures since the success, and in live mode the backlog
+ * (pending changes, age of the oldest, needs rebuild). */
 char *tmv_status_detail_sql(const tmv_names *n, unsigned kind) {
   sbuf b = {0};
   int v3 = (kind & TMV_DETAIL_V3) != 0;
+  int log = (kind & TMV_DETAIL_LOG) != 0;
+  int live = (kind & TMV_DETAIL_LIVE) != 0;
   sb_add(&b, "SELECT ");
-  if (kind & TMV_DETAIL_POPULATED)
+  if (live) /* kept by the drainer: no count over the whole set */
+    sb_add(&b, "z.value_count");
+  else if (kind & TMV_DETAIL_POPULATED)
     sb_add(&b, "(SELECT pg_catalog.count(*) FROM %s AS v%s)", n->view,
            v3 ? " WHERE v.value IS NOT NULL" : "");
   else
     sb_add(&b, "-1::bigint");
-  if (!(kind & TMV_DETAIL_LOG)) {
-    sb_add(&b, ", NULL::float8, NULL::float8, NULL::float8, NULL::boolean, "
-               "NULL::bigint, NULL::float8, NULL::float8, NULL::text, "
-               "NULL::text, 0::bigint");
-    return sb_finish(&b);
-  }
-  /* The last success, and in a schema that records them, the last failure
-   * and the failures since that success. */
-  sb_add(&b, ", extract(epoch FROM s.started_at)::float8, s.duration_ms, "
-             "extract(epoch FROM pg_catalog.now() - s.started_at)::float8 - "
-             "s.duration_ms / 1000.0, s.concurrently, ");
-  if (v3)
+  if (log)
+    sb_add(&b, ", extract(epoch FROM s.started_at)::float8, s.duration_ms, "
+               "extract(epoch FROM pg_catalog.now() - s.started_at)::float8 - "
+               "s.duration_ms / 1000.0, s.concurrently");
+  else
+    sb_add(&b, ", NULL::float8, NULL::float8, NULL::float8, NULL::boolean");
+  if (log && v3)
     sb_add(&b,
-           "s.long_values, extract(epoch FROM f.started_at)::float8, "
+           ", s.long_values, extract(epoch FROM f.started_at)::float8, "
            "extract(epoch FROM pg_catalog.now() - f.started_at)::float8, "
            "f.sqlstate, f.message, (SELECT pg_catalog.count(*) FROM %s AS x "
            "WHERE x.status <> 'refreshed' AND x.started_at > "
-           "coalesce(s.started_at, '-infinity')) ",
+           "coalesce(s.started_at, '-infinity'))",
            n->log);
   else
-    sb_add(&b, "NULL::bigint, NULL::float8, NULL::float8, NULL::text, "
-               "NULL::text, 0::bigint ");
-  sb_add(&b,
-         "FROM (SELECT) AS one LEFT JOIN LATERAL (SELECT * FROM %s AS l%s "
-         "ORDER BY l.started_at DESC LIMIT 1) AS s ON true",
-         n->log, v3 ? " WHERE l.status = 'refreshed'" : "");
-  if (v3)
+    sb_add(&b, ", NULL::bigint, NULL::float8, NULL::float8, NULL::text, "
+               "NULL::text, 0::bigint");
+  if (live)
+    sb_add(&b, ", z.pending_changes, z.oldest_pending_age_seconds, "
+               "z.needs_rebuild");
+  else
+    sb_add(&b, ", -1::bigint, -1::float8, false");
+  sb_add(&b, " FROM (SELECT) AS one");
+  /* The last success, and in a schema that records them, the last
+   * failure. */
+  if (log)
+    sb_add(&b,
+           " LEFT JOIN LATERAL (SELECT * FROM %s AS l%s ORDER BY "
+           "l.started_at DESC LIMIT 1) AS s ON true",
+           n->log, v3 ? " WHERE l.status = 'refreshed'" : "");
+  if (log && v3)
     sb_add(&b,
            " LEFT JOIN LATERAL (SELECT * FROM %s AS l WHERE l.status <> "
            "'refreshed' ORDER BY l.started_at DESC LIMIT 1) AS f ON true",
            n->log);
+  if (live)
+    sb_add(&b, " LEFT JOIN LATERAL (SELECT * FROM %s) AS z ON true",
+           n->live_status);
   return sb_finish(&b);
 }
 

@@ -45,12 +45,15 @@ int techmv_status(techmv *h, techmv_status_info *info) {
   st.replay_lag_s = strtod(PQgetvalue(res, 0, 8), NULL);
   st.replay_lag_bytes = int_at(res, 9);
   st.schema_installed = (int)int_at(res, 10);
+  int live = bool_at(res, 11);
+  st.mode = live ? TECHMV_MODE_LIVE : TECHMV_MODE_VIEW;
   st.named_statements = !h->unnamed;
   PQclear(res);
 
   unsigned kind = (st.installed && st.populated ? TMV_DETAIL_POPULATED : 0) |
                   (has_log ? TMV_DETAIL_LOG : 0) |
-                  (st.schema_installed >= 3 ? TMV_DETAIL_V3 : 0);
+                  (st.schema_installed >= 3 ? TMV_DETAIL_V3 : 0) |
+                  (live ? TMV_DETAIL_LIVE : 0);
   if (kind & (TMV_DETAIL_POPULATED | TMV_DETAIL_LOG)) {
     rc = tmv_exec(h, TMV_STMT_STATUS_DETAIL + (int)kind, NULL, &res);
     if (rc != TECHMV_OK) {
@@ -83,6 +86,12 @@ int techmv_status(techmv *h, techmv_status_info *info) {
       st.last_failure_message = h->failure_message;
     }
     st.failures_since_last_refresh = int_at(res, 10);
+    if (live) {
+      st.pending_changes = int_at(res, 11);
+      st.oldest_pending_age_s =
+          PQgetisnull(res, 0, 12) ? 0 : strtod(PQgetvalue(res, 0, 12), NULL);
+      st.needs_rebuild = bool_at(res, 13);
+    }
     PQclear(res);
   }
   tmv_sized_fill(info, &st, sizeof st);

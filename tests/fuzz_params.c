@@ -18,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
       __builtin_trap();                                                        \
   } while (0)
 
-static const tmv_names names = {"\"v\"", "\"s\".\"t\"", "\"c\"",    "\"id\"",
-                                "\"l\"", "\"f\"",       "E'\"v\"'", "E'\"l\"'"};
+static const tmv_names names = {"\"v\"",    "\"s\".\"t\"", "\"c\"",
+                                "\"id\"",   "\"l\"",       "\"f\"",
+                                "E'\"v\"'", "E'\"l\"'",    "\"v_live_status\""};
 
 static const char *const encodings[] = {"UTF8",   "SJIS",   "GB18030", "BIG5",
                                         "LATIN1", "EUC_JP", "GBK",     "UHC"};

@@ -449,20 +449,13 @@ START_TEST(running_refresh_is_seen_and_excludes_others) {
   techmv_page_free(page);
 
   /* A waiting refresh waits for the running one, then runs. */
-  waiter w = {.dbname = db.name, .rc = -2, .info = TECHMV_REFRESH_INFO_INIT};
+  waiter w = {.dbname = db.name, .rc = -1, .info = TECHMV_REFRESH_INFO_INIT};
   w.conn = pgt_connect(db.name);
   w.pid = PQbackendPID(w.conn);
   pthread_t t;
   ck_assert_int_eq(pthread_create(&t, NULL, refresh_and_wait, &w), 0);
-  char sql[256];
-  snprintf(sql, sizeof sql,
-           "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted",
-           w.pid);
-  int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && atomic_load(&w.rc) == -2; i++)
-    waiting = pgt_scalar_ll(db.conn, sql) > 0; /* the waiter is queued */
-  ck_assert_msg(waiting, "the second refresh never waited");
-  ck_assert_int_eq(atomic_load(&w.rc), -2); /* still waiting */
+  pgt_await_lock_wait(db.conn, w.pid, &w.rc); /* the waiter is queued */
+  ck_assert_int_eq(atomic_load(&w.rc), -1);   /* still waiting */
   pgt_exec(other, "COMMIT");
   pthread_join(t, NULL);
   ck_assert_int_eq(atomic_load(&w.rc), TECHMV_OK);

@@ -159,3 +159,13 @@ long pgt_trace_count(FILE *trace, const char *type, const char *containing) {
          (containing == NULL || strstr(line, containing) != NULL);
   return n;
 }
+
+void pgt_await_lock_wait(PGconn *conn, int pid, const atomic_int *running) {
+  char sql[160];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted", pid);
+  int waiting = 0;
+  for (long i = 0; i < 10000000 && !waiting && atomic_load(running) == -1; i++)
+    waiting = pgt_scalar_ll(conn, sql) > 0;
+  ck_assert_msg(waiting, "backend %d never waited for a lock", pid);
+}

@@ -3,6 +3,7 @@
 #define TECHMV_PGTEST_H
 
 #include <check.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <libpq-fe.h>
 
@@ -45,6 +46,11 @@ PGconn *pgt_connect(const char *dbname);
 PGconn *pgt_connect_port(const char *dbname, const char *port_env);
 /* Backend pid of a connection, as the server (not a pooler) knows it. */
 int pgt_backend_pid(PGconn *conn);
+
+/* Ask on `conn` until backend `pid` waits for a lock, or *running (a flag
+ * of the thread making the call, -1 while it runs) says the call ended
+ * first; fails the test if it never waited. */
+void pgt_await_lock_wait(PGconn *conn, int pid, const atomic_int *running);
 
 /* Run SQL that must succeed; abort the test otherwise. */
 void pgt_exec(PGconn *conn, const char *sql);

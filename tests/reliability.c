@@ -391,13 +391,8 @@ static void kill_during_call(int first_call) {
   blocked_call b = {h, first_call, -1};
   pthread_t t;
   ck_assert_int_eq(pthread_create(&t, NULL, list_base, &b), 0);
+  pgt_await_lock_wait(locker, pid, &b.rc);
   char sql[160];
-  snprintf(sql, sizeof sql,
-           "SELECT count(*) FROM pg_locks WHERE pid = %d AND NOT granted", pid);
-  int waiting = 0;
-  for (long i = 0; i < 10000000 && !waiting && atomic_load(&b.rc) == -1; i++)
-    waiting = pgt_scalar_ll(locker, sql) > 0;
-  ck_assert_msg(waiting, "the call never blocked");
   snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
   pgt_exec(locker, sql);
   pthread_join(t, NULL);
