@@ -15,7 +15,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-sh tests/install-deps.sh
+sh tests/install-deps.sh test
 [ ! -f Makefile ] || make distclean >/dev/null # an in-tree build (the demo)
 autoreconf -fi
 
