@@ -262,6 +262,18 @@ int cli_connect(const cli_common *c, PGconn **conn, techmv **h, char *db,
     *conn = NULL;
     return CLI_EXIT_NOCONN;
   }
+  /* A SQL_ASCII database holds bytes, not text: the server refuses to send
+   * them in any other client encoding unless they happen to be valid in
+   * it. Take them as they are; the JSON and Prometheus writers make them
+   * valid UTF-8. */
+  const char *server_enc = PQparameterStatus(*conn, "server_encoding");
+  if (server_enc != NULL && strcmp(server_enc, "SQL_ASCII") == 0 &&
+      PQsetClientEncoding(*conn, "SQL_ASCII") != 0) {
+    fprintf(stderr, "%s: error: %s", c->progname, PQerrorMessage(*conn));
+    PQfinish(*conn);
+    *conn = NULL;
+    return CLI_EXIT_NOCONN;
+  }
   if (c->verbose)
     fprintf(stderr, "%s: connected to database \"%s\" on %s port %s\n",
             c->progname, PQdb(*conn), PQhost(*conn), PQport(*conn));
