@@ -195,6 +195,10 @@ int cmd_list(int argc, char **argv) {
   }
   if ((status = cli_positional(&c, argc, argv, optind)) != 0)
     goto out;
+  if (c.quiet) {
+    status = cli_usage_error(&c, "--quiet does not apply to list");
+    goto out;
+  }
   if (p.after != NULL && !p.distinct) {
     status = cli_usage_error(&c, "--after needs distinct values (not --all)");
     goto out;

@@ -63,7 +63,8 @@ void cli_help_connection(FILE *f) {
 void cli_help_common(FILE *f) {
   fprintf(f, "\nOther options:\n"
              "  -v, --verbose  say more on standard error\n"
-             "  -q, --quiet    say nothing on success\n"
+             "  -q, --quiet    refresh, status: print nothing; the exit status "
+             "tells\n"
              "  -V, --version  output version information, then exit\n"
              "  -?, --help     show this help, then exit\n");
 }

@@ -436,7 +436,9 @@ int cmd_status(int argc, char **argv) {
   } else {
     r.st = &st;
     judge(&r, max_age);
-    if (format == FMT_JSON)
+    if (c.quiet)
+      ; /* as pg_isready -q: the exit status is the answer */
+    else if (format == FMT_JSON)
       print_json(stdout, &r);
     else if (format == FMT_PROM)
       print_prom(stdout, &r);

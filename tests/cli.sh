@@ -165,6 +165,7 @@ bad "--max-age soon" status --max-age soon
 bad "--max-age -5" status --max-age -5
 bad "--format yaml" status --format yaml
 bad "--nowait on status" status --nowait
+bad "--quiet on list" list --quiet
 expect 3 "malformed connection string" "$techmv" list -d "host=x port"
 assert "malformed connection string: libpq's reason and a usage line" \
   sh -c 'grep -q "missing \"=\"" "$1" && grep -q "^Try " "$1"' sh "$tmp/err"
@@ -285,6 +286,8 @@ assert "--max-age 0: unhealthy, says why" \
   py status "$tmp/out" healthy=false 'problems~="--max-age 0"'
 expect 1 "status --max-age 0, prometheus" "$techmv" status -d "$db" --max-age=0 --format prometheus
 assert "--max-age 0: techmv_healthy 0, techmv_up 1" py prom "$tmp/out" techmv_up=1 techmv_healthy=0
+expect 1 "status --quiet --max-age 0" "$techmv" status -q -d "$db" --max-age 0
+assert "status --quiet prints nothing" sh -c '[ ! -s "$1" ]' sh "$tmp/out"
 expect 0 "status --max-age 3153600000" "$techmv" status -d "$db" --max-age 3153600000
 expect 0 "status --statements=unnamed" "$techmv" status -d "$db" --statements=unnamed --format json
 assert "status --statements=unnamed: named_statements false" \
