@@ -113,8 +113,9 @@ int cmd_status(int argc, char **argv);
  * Every writer takes the bytes as the server sent them: nothing is assumed
  * about their validity. */
 
-/* COPY TO's text format: backslash, newline, carriage return and tab become
- * \\, \n, \r and \t; everything else as is. */
+/* COPY TO's text format: backslash, newline, carriage return, tab,
+ * backspace, form feed and vertical tab become \\, \n, \r, \t, \b, \f and
+ * \v; every other byte as is. */
 void out_text_value(FILE *f, const char *s, size_t len);
 /* A JSON string, quotes included. Control characters are escaped; bytes
  * that are not valid UTF-8 become U+FFFD, so the output is always valid

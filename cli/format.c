@@ -26,6 +26,15 @@ void out_text_value(FILE *f, const char *s, size_t len) {
     case '\t':
       fputs("\\t", f);
       break;
+    case '\b':
+      fputs("\\b", f);
+      break;
+    case '\f':
+      fputs("\\f", f);
+      break;
+    case '\v':
+      fputs("\\v", f);
+      break;
     default:
       putc(ch, f);
     }

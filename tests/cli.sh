@@ -103,7 +103,7 @@ $psql -d postgres -c "CREATE DATABASE $db TEMPLATE $TECHMV_TEST_TEMPLATE"
 $psql -d "$db" >/dev/null <<'SQL'
 INSERT INTO companies (id, name, technologies) VALUES
   (900001, 'hostile', ARRAY[E'new\nline', E'tab\there', E'back\\slash',
-   'quo"te', E'cr\rhere', E'bell\x07', '日本語', 'UPPER sql', '%_\', '']);
+   'quo"te', E'cr\rhere', E'bell\x07', E'form\ffeed\x0bvt\bbs', '日本語', 'UPPER sql', '%_\', '']);
 SELECT * FROM mv_distinct_technologies_refresh(true, 0);
 SQL
 distinct="SELECT DISTINCT t FROM companies AS c, unnest(c.technologies) AS t
