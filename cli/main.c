@@ -2,6 +2,7 @@
 /* techmv: list, refresh and check libtechmv's materialized view, in the
  * manner of PostgreSQL's own client programs (connection options, PG*
  * environment, --help/--version, pg_isready's exit codes). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -101,7 +102,7 @@ int cli_parse_int64(const cli_common *c, const char *option, const char *arg,
   long long v = strtoll(arg, &end, 10);
   /* strtoll skips leading blanks and takes a sign; an option value is the
    * number alone. */
-  if (end == arg || *end != '\0' || arg[0] == ' ' || arg[0] == '\t' ||
+  if (end == arg || *end != '\0' || isspace((unsigned char)arg[0]) ||
       arg[0] == '+')
     return cli_usage_error(c, "invalid value \"%s\" for option %s", arg,
                            option);
