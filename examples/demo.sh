@@ -8,7 +8,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-sh tests/install-deps.sh
+sh tests/install-deps.sh demo
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
 [ -f Makefile ] || ./configure -q --disable-tests
 make -j"$(nproc)" >/dev/null

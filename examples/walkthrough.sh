@@ -14,7 +14,7 @@ sqldir=$(cd "$here/../sql" && pwd)
 companies=${COMPANIES:-200000}
 db=techmv_walkthrough
 psql="psql -X -q -v ON_ERROR_STOP=1"
-list="$build/examples/techmv-list"
+techmv="$build/cli/techmv"
 
 $psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 conninfo="dbname=$db"
@@ -24,18 +24,19 @@ $psql -d "$db" -v companies="$companies" -f "$sqldir/sample_data.sql" \
 $psql -d "$db" -Atc "SELECT count(*) || ' companies, ' || sum(cardinality(technologies)) || ' technology elements' FROM companies"
 echo "== installing the materialized view (sql/install.sql)"
 $psql -d "$db" -f "$sqldir/install.sql" >/dev/null
-"$build/examples/techmv-status" "$conninfo"
+"$techmv" status "$conninfo"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "== page 3 (limit 25, offset 50) from the source table"
-"$list" --base --limit 25 --offset 50 "$conninfo" >"$tmp/base"
-tail -n 1 "$tmp/base"
-echo "== the same page from the view (best of 20 calls)"
-"$list" --limit 25 --offset 50 --repeat 20 "$conninfo" >"$tmp/view"
-tail -n 1 "$tmp/view"
-sed '$d' "$tmp/base" >"$tmp/b"
-sed '$d' "$tmp/view" >"$tmp/v"
+# --verbose adds a line on standard error: the path and the time taken.
+"$techmv" list --verbose --base --limit 25 --offset 50 "$conninfo" \
+  >"$tmp/b" 2>"$tmp/b.info"
+cat "$tmp/b.info"
+echo "== the same page from the view"
+"$techmv" list --verbose --limit 25 --offset 50 "$conninfo" \
+  >"$tmp/v" 2>"$tmp/v.info"
+cat "$tmp/v.info"
 if ! cmp -s "$tmp/b" "$tmp/v"; then
   echo "the pages differ:"
   diff "$tmp/b" "$tmp/v" || true
@@ -45,9 +46,9 @@ echo "== the page (identical from both):"
 head -n 10 "$tmp/v"
 echo "   ... ($(wc -l <"$tmp/v") values)"
 echo "== search 'sql' (case-insensitive, literal), first 5"
-"$list" --search sql --limit 5 "$conninfo"
+"$techmv" list --search sql --limit 5 "$conninfo"
 echo "== a company filter goes to the source table"
-"$list" --company 1 --company 2 --limit 5 "$conninfo"
+"$techmv" list --verbose --company 1 --company 2 --limit 5 "$conninfo"
 echo "== refresh (concurrently: readers are not blocked)"
-"$build/examples/techmv-refresh" "$conninfo"
-"$build/examples/techmv-status" "$conninfo"
+"$techmv" refresh "$conninfo"
+"$techmv" status "$conninfo"

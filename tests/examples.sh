@@ -1,5 +1,5 @@
 #!/bin/sh
-# README's walkthrough at a small scale: the example programs must show the
+# README's walkthrough at a small scale: the techmv command must show the
 # same page from the source table and from the view.
 COMPANIES=${TECHMV_EXAMPLES_COMPANIES:-2000}
 export COMPANIES

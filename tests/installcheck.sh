@@ -24,6 +24,23 @@ echo "installcheck: techmv $(pkg-config --modversion techmv)," \
      "cflags: $(pkg-config --cflags techmv)"
 test -f "$stage$prefix/share/techmv/install.sql"
 test -f "$stage$prefix/include/techmv.h"
+test -f "$stage$prefix/share/man/man1/techmv.1"
+test -f "$stage$prefix/share/man/man3/libtechmv.3"
+
+# techmv.pc requires libpq publicly: its flags alone must build a program
+# that calls libpq itself, as every user of the library does.
+cat >"$stage/both.c" <<'C'
+#include <stdio.h>
+#include <techmv.h>
+int main(void) {
+  PGconn *conn = PQconnectdb("host=/nonexistent connect_timeout=1");
+  printf("%s %d\n", techmv_version(), PQstatus(conn) == CONNECTION_BAD);
+  PQfinish(conn);
+  return 0;
+}
+C
+cc -Wall -Wextra -Werror -o "$stage/both" "$stage/both.c" \
+  $(pkg-config --cflags --libs techmv)
 
 cc -Wall -Wextra -Werror -o "$stage/quickstart" \
   "$srcdir/examples/quickstart.c" $(pkg-config --cflags --libs techmv libpq)
@@ -33,6 +50,10 @@ cc -Wall -Wextra -Werror -static-libgcc -o "$stage/quickstart-static" \
 
 LD_LIBRARY_PATH="$stage$libdir"
 export LD_LIBRARY_PATH
+[ "$("$stage/both")" = "$("$stage$prefix/bin/techmv" --version |
+  sed 's/.* //') 1" ] || {
+  echo "installcheck: the pkg-config-only program or techmv --version failed"
+  exit 1; }
 ldd "$stage/quickstart" | grep -q "$stage$libdir/libtechmv.so" || {
   echo "installcheck: quickstart did not load the installed library"; exit 1; }
 if ! sh "$srcdir/tests/pg-harness.sh" sh -c '

@@ -6,7 +6,9 @@
 #
 # The cluster (Debian's pg_virtualenv, which works as root or not) is
 # destroyed when COMMAND exits. The command gets the PG* variables and
-# TECHMV_TEST_TEMPLATE, TECHMV_TEST_SQLDIR.
+# TECHMV_TEST_TEMPLATE, TECHMV_TEST_SQLDIR; with TECHMV_HARNESS_EXTRAS
+# (standby, pooler) also TECHMV_TEST_STANDBY_PORT, TECHMV_TEST_STANDBY_DATADIR,
+# TECHMV_TEST_BINDIR and TECHMV_TEST_POOLER_{TX,SESSION}_PORT.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 sqldir=$(cd "$here/../sql" && pwd)
@@ -87,7 +89,10 @@ start_standby() {
     -l "$extras_dir/standby.log" -w start >/dev/null
   wait_ready "$sport"
   TECHMV_TEST_STANDBY_PORT=$sport
-  export TECHMV_TEST_STANDBY_PORT
+  # For tests that stop the standby themselves (pg_ctl, as its owner).
+  TECHMV_TEST_STANDBY_DATADIR=$extras_dir/standby
+  TECHMV_TEST_BINDIR=$bindir
+  export TECHMV_TEST_STANDBY_PORT TECHMV_TEST_STANDBY_DATADIR TECHMV_TEST_BINDIR
 }
 
 start_pooler() { # mode

@@ -2,9 +2,10 @@
 # From a fresh Debian checkout to a tested library. Installs what is
 # missing, then, with warnings as errors:
 #   - make distcheck: the tarball builds out of tree and its `make check`
-#     passes (unit tests, exported symbols, integration tests, the README
-#     walkthrough and the reliability tests, each server test on throwaway
-#     PostgreSQL servers of its own, with PgBouncer and a hot standby);
+#     passes (unit tests, exported symbols, the man pages' lint, integration
+#     tests, the README walkthrough, the reliability tests and the techmv
+#     command's tests, each server test on throwaway PostgreSQL servers of
+#     its own, with PgBouncer and a hot standby);
 #   - a program built with pkg-config against the installed library runs;
 #   - the same tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   - the same tests under valgrind memcheck, the threaded ones under
@@ -15,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-sh tests/install-deps.sh
+sh tests/install-deps.sh test
 [ ! -f Makefile ] || make distclean >/dev/null # an in-tree build (the demo)
 autoreconf -fi
 
@@ -58,5 +59,8 @@ checks=$(sed -n 's/^[0-9]*%: Checks: \([0-9]*\).*/\1/p' tests/*.log |
   awk '{ n += $1 } END { print n + 0 }')
 scripts=$(grep -l '^:test-result: PASS' tests/exports.trs tests/examples.trs |
   wc -l)
+# The script tests that count their own checks.
+counted=$(sed -n 's/^\(cli\|man\): \([0-9]*\) \(checks \)\{0,1\}passed.*/\2/p' \
+  tests/cli.log tests/man.log | awk '{ n += $1 } END { print n + 0 }')
 echo
-echo "run.sh: $((checks + scripts)) passed, 0 failed"
+echo "run.sh: $((checks + scripts + counted)) passed, 0 failed"
