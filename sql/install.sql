@@ -49,12 +49,11 @@ SET LOCAL client_min_messages = warning;
 -- anything.
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L, HINT = %L; END $chk$',
               '42P07',
-              format('libtechmv: %s in schema %I already exist(s) and %s',
-                     string_agg(format('%s %I', o.kind, o.name), ', '), :'schema',
+              format('libtechmv: nothing installed: %s in schema %I already exist and %s',
+                     string_agg(o.label, ', '), :'schema',
                      CASE WHEN bool_or(o.ours) THEN 'were not installed from these variables'
                           ELSE 'were not created by install.sql' END),
-              string_agg(format('%s %s: comment %s', o.kind, o.name,
-                                coalesce(quote_literal(o.cmt), 'none')), '; '),
+              string_agg(format('%s: comment %s', o.label, coalesce(quote_literal(o.cmt), 'none')), '; '),
               'Pick another view name, or run rollback.sql with the variables of the earlier install first.')
   FROM techmv_objects o
  WHERE o.found AND NOT (o.ours AND o.same_source)
@@ -74,7 +73,7 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; 
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
               '55000',
               format('libtechmv: the install of %I.%I is incomplete: %s missing',
-                     :'schema', :'view', string_agg(format('%s %I', o.kind, o.name), ', ')),
+                     :'schema', :'view', string_agg(o.label, ', ')),
               'Run rollback.sql, then install.sql again.')
   FROM techmv_objects o
  WHERE :installed_version = 3 AND NOT o.found

@@ -76,6 +76,8 @@ WITH rel AS (
            ('view', :'status_view')
 )
 SELECT e.kind, e.name, o.oid, o.oid IS NOT NULL AS found,
+       e.kind || ' ' || CASE WHEN e.kind = 'function' THEN quote_ident(:'refresh_func') || '(boolean, integer)'
+                             ELSE quote_ident(e.name) END AS label,
        coalesce(o.ours, false) AS ours, o.cmt, o.version,
        -- install.sql also requires the very variables it runs with.
        coalesce(o.ours AND (o.cmt = :'marker' OR o.cmt = :'old_comment'
