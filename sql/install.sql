@@ -370,9 +370,9 @@ BEGIN
         -- another session blocks both kinds).
         BEGIN
             IF v_populated THEN
-                EXECUTE %5$L;
+                REFRESH MATERIALIZED VIEW CONCURRENTLY %1$I.%4$I;
             ELSE
-                EXECUTE %6$L;
+                REFRESH MATERIALIZED VIEW %1$I.%4$I;
             END IF;
             v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
             -- With wait the caller's own lock_timeout applies to the
@@ -381,7 +381,7 @@ BEGIN
                 PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
             END IF;
             SELECT count(v.value), count(v.value_md5) INTO v_rows, v_long FROM %1$I.%4$I v;
-            INSERT INTO %1$I.%7$I (status, started_at, duration_ms, row_count, "concurrently", long_values)
+            INSERT INTO %1$I.%5$I (status, started_at, duration_ms, row_count, "concurrently", long_values)
             VALUES ('refreshed', v_start, v_duration, v_rows, v_populated, v_long);
             v_status := 'refreshed';
         EXCEPTION
@@ -409,7 +409,7 @@ BEGIN
         v_rows := NULL;
         v_long := NULL;
         v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
-        INSERT INTO %1$I.%7$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
+        INSERT INTO %1$I.%5$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
         VALUES (v_status, v_start, v_duration, v_populated, v_sqlstate, v_message);
     END IF;
 
@@ -421,9 +421,7 @@ $fmt$,
     :'refresh_func',                                                          -- 2
     :'schema',                                                                -- 3
     :'view',                                                                  -- 4
-    format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', :'schema', :'view'), -- 5
-    format('REFRESH MATERIALIZED VIEW %I.%I', :'schema', :'view'),            -- 6
-    :'log_table')                                                             -- 7
+    :'log_table')                                                             -- 5
 \gexec
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
