@@ -527,9 +527,21 @@ SELECT 'refreshed', :'build_started',
 
 -- The role also needs USAGE on the schema, which is the schema owner's call
 -- and is left alone here.
+-- Only what is missing is granted, so that a second run writes nothing.
 \if :{?refresh_role}
-GRANT EXECUTE ON FUNCTION :"schema".:"refresh_func"(boolean, integer) TO :"refresh_role";
-GRANT SELECT ON :"schema".:"view", :"schema".:"log_table", :"schema".:"status_view" TO :"refresh_role";
+SELECT format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO %I', :'schema', :'refresh_func', :'refresh_role')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+                    WHERE p.oid = format('%I.%I(boolean, integer)', :'schema', :'refresh_func')::regprocedure
+                      AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'refresh_role')
+                      AND a.privilege_type = 'EXECUTE')
+UNION ALL
+SELECT format('GRANT SELECT ON %I.%I TO %I', :'schema', t.name, :'refresh_role')
+  FROM (VALUES (:'view'), (:'log_table'), (:'status_view')) t(name)
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+                    WHERE c.oid = format('%I.%I', :'schema', t.name)::regclass
+                      AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'refresh_role')
+                      AND a.privilege_type = 'SELECT')
+\gexec
 \endif
 
 \if :populate
