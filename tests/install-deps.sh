@@ -4,7 +4,9 @@
 set -eu
 pkgs="autoconf automake libtool pkg-config make gcc check libpq-dev
       postgresql postgresql-common postgresql-contrib valgrind pgbouncer
-      iproute2 clang libclang-rt-14-dev"
+      iproute2 clang libclang-rt-14-dev postgresql-15-pgtap
+      libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
+      postgresql-15-cron"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -27,8 +27,10 @@ SELECT is((SELECT array_agg(format('%s | %s | %s | %s | %s | %s', jobname, sched
 INSERT INTO companies VALUES (900001, 'New', ARRAY['Cron-Tech']);
 SELECT count(*) AS logged FROM mv_distinct_technologies_refresh_log
 \gset
+\o /dev/null
 SELECT command FROM cron.job WHERE jobname = 'refresh_mv_distinct_technologies'
 \gexec
+\o
 SELECT ok(EXISTS (SELECT 1 FROM mv_distinct_technologies WHERE value = 'Cron-Tech'), 'the job''s command refreshes the view');
 SELECT results_eq($$SELECT status, "concurrently" FROM mv_distinct_technologies_refresh_log ORDER BY id DESC LIMIT 1$$,
                   $$VALUES ('refreshed', true)$$, 'and the refresh is logged');
