@@ -4,12 +4,12 @@
 \set testdb t_install
 \ir setup.psql
 
-CREATE ROLE techmv_app NOLOGIN;
+CREATE ROLE techmv_app_install NOLOGIN;
 CREATE SCHEMA inv;
 CREATE TABLE inv.firms (firm_id bigint PRIMARY KEY, tags text[]);
 INSERT INTO inv.firms SELECT id, technologies FROM public.companies;
 
-\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id -v refresh_role=techmv_app 2>&1; echo "exit=$?"`
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id -v refresh_role=techmv_app_install 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install.sql succeeds');
 SELECT matches(:'out'::text, 'libtechmv: populated', 'install.sql says it populated the view');
 
@@ -81,13 +81,13 @@ SELECT ok(p.proacl IS NOT NULL, 'the function has an explicit ACL (PUBLIC revoke
  WHERE p.oid = 'inv.tags_mv_refresh(boolean, integer)'::regprocedure;
 
 -- -v refresh_role: execute, and read the view, the log and the status.
-SELECT ok(has_function_privilege('techmv_app', 'inv.tags_mv_refresh(boolean, integer)', 'EXECUTE'), 'role may refresh');
-SELECT ok(has_table_privilege('techmv_app', 'inv.tags_mv', 'SELECT'), 'role may read the view');
-SELECT ok(has_table_privilege('techmv_app', 'inv.tags_mv_refresh_log', 'SELECT'), 'role may read the log');
-SELECT ok(has_table_privilege('techmv_app', 'inv.tags_mv_status', 'SELECT'), 'role may read the status');
-SELECT ok(NOT has_table_privilege('techmv_app', 'inv.tags_mv_refresh_log', 'INSERT,UPDATE,DELETE,TRUNCATE'),
+SELECT ok(has_function_privilege('techmv_app_install', 'inv.tags_mv_refresh(boolean, integer)', 'EXECUTE'), 'role may refresh');
+SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv', 'SELECT'), 'role may read the view');
+SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv_refresh_log', 'SELECT'), 'role may read the log');
+SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv_status', 'SELECT'), 'role may read the status');
+SELECT ok(NOT has_table_privilege('techmv_app_install', 'inv.tags_mv_refresh_log', 'INSERT,UPDATE,DELETE,TRUNCATE'),
           'role may not write the log');
-SELECT ok(NOT has_table_privilege('techmv_app', 'inv.firms', 'SELECT'), 'role gets nothing on the source');
+SELECT ok(NOT has_table_privilege('techmv_app_install', 'inv.firms', 'SELECT'), 'role gets nothing on the source');
 SELECT ok(NOT has_function_privilege('public', 'inv.tags_mv_refresh(boolean, integer)', 'EXECUTE'),
           'PUBLIC may not refresh');
 
@@ -109,7 +109,7 @@ SELECT p.oid, p.proname, p.xmin::text, obj_description(p.oid, 'pg_proc'), p.proa
   FROM pg_proc p WHERE p.pronamespace = 'inv'::regnamespace;
 SELECT count(*) AS log_before FROM inv.tags_mv_refresh_log
 \gset
-\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id -v refresh_role=techmv_app 2>&1; echo "exit=$?"`
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id -v refresh_role=techmv_app_install 2>&1; echo "exit=$?"`
 SELECT is(:'out'::text, 'exit=0', 'a second run succeeds silently');
 SELECT bag_eq($$SELECT c.oid, c.relname, c.xmin::text AS x, obj_description(c.oid, 'pg_class'), c.relacl::text
                  FROM pg_class c WHERE c.relnamespace = 'inv'::regnamespace

@@ -11,7 +11,7 @@ CREATE VIEW my_view AS SELECT id FROM companies;
 CREATE FUNCTION my_func() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE INDEX my_companies_name ON companies (name);
 COMMENT ON TABLE companies IS 'the source';
-CREATE ROLE techmv_reader NOLOGIN;
+CREATE ROLE techmv_reader_rollback NOLOGIN;
 -- install.sql would create it; it is not what the rollback is about.
 CREATE EXTENSION pg_trgm;
 
@@ -26,7 +26,7 @@ CREATE TABLE users_before AS SELECT * FROM users_objects;
 CREATE TABLE companies_before AS SELECT * FROM companies;
 
 -- Version 3.
-\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v refresh_role=techmv_reader 2>&1; echo "exit=$?"`
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v refresh_role=techmv_reader_rollback 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install succeeds');
 SELECT is((SELECT status FROM mv_distinct_technologies_refresh()), 'refreshed', 'a refresh adds history');
 

@@ -4,14 +4,14 @@
 \set testdb t_upgrade_v1
 \ir setup.psql
 
-CREATE ROLE techmv_app NOLOGIN;
-CREATE ROLE techmv_reader NOLOGIN;
-\set out `psql -X -q -f "$TECHMV_OLD_SQLDIR/v1/install.sql" -v refresh_role=techmv_app 2>&1; echo "exit=$?"`
+CREATE ROLE techmv_app_v1 NOLOGIN;
+CREATE ROLE techmv_reader_v1 NOLOGIN;
+\set out `psql -X -q -f "$TECHMV_OLD_SQLDIR/v1/install.sql" -v refresh_role=techmv_app_v1 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'version 1 installs');
 SELECT is(obj_description('mv_distinct_technologies'::regclass, 'pg_class'),
           'libtechmv: distinct elements of public.companies.technologies (company id column: id)',
           'it is version 1: the old comment');
-GRANT SELECT ON mv_distinct_technologies TO techmv_reader;
+GRANT SELECT ON mv_distinct_technologies TO techmv_reader_v1;
 SELECT is(count(*), 2::bigint, 'two refreshes of version 1')
   FROM (SELECT * FROM mv_distinct_technologies_refresh() UNION ALL SELECT * FROM mv_distinct_technologies_refresh()) r
  WHERE r.status = 'refreshed';
@@ -35,11 +35,11 @@ SELECT results_eq($$SELECT status, "concurrently", row_count, long_values FROM m
 SELECT bag_eq('SELECT value, value_lower, value_md5 FROM mv_distinct_technologies',
               $$SELECT DISTINCT t, lower(t), NULL::text FROM companies, unnest(technologies) t$$,
               'the new view holds the source''s values, the latest included');
-SELECT ok(has_function_privilege('techmv_app', 'mv_distinct_technologies_refresh(boolean, integer)', 'EXECUTE')
-          AND has_table_privilege('techmv_app', 'mv_distinct_technologies', 'SELECT')
-          AND has_table_privilege('techmv_app', 'mv_distinct_technologies_refresh_log', 'SELECT'),
+SELECT ok(has_function_privilege('techmv_app_v1', 'mv_distinct_technologies_refresh(boolean, integer)', 'EXECUTE')
+          AND has_table_privilege('techmv_app_v1', 'mv_distinct_technologies', 'SELECT')
+          AND has_table_privilege('techmv_app_v1', 'mv_distinct_technologies_refresh_log', 'SELECT'),
           'the refresh role keeps what version 1 granted it');
-SELECT ok(has_table_privilege('techmv_reader', 'mv_distinct_technologies', 'SELECT'),
+SELECT ok(has_table_privilege('techmv_reader_v1', 'mv_distinct_technologies', 'SELECT'),
           'a grant of the user''s on the old view is carried over');
 SELECT results_eq('SELECT status, "concurrently" FROM mv_distinct_technologies_refresh()',
                   $$VALUES ('refreshed', true)$$, 'the new function refreshes concurrently');

@@ -4,9 +4,9 @@
 \set testdb t_status_view
 \ir setup.psql
 
-CREATE ROLE techmv_app NOLOGIN;
+CREATE ROLE techmv_app_status NOLOGIN;
 INSERT INTO companies VALUES (900001, 'Long', ARRAY[repeat('x', 2000), repeat('y', 1500)]);
-\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v refresh_role=techmv_app 2>&1; echo "exit=$?"`
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v refresh_role=techmv_app_status 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install succeeds');
 
 SELECT is((SELECT array_agg(attname::text || ' ' || format_type(atttypid, atttypmod) ORDER BY attnum)
@@ -84,7 +84,7 @@ SELECT is((SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND lockty
 COMMIT;
 
 -- The refresh role may read it, and nothing it reads needs more grants.
-SET ROLE techmv_app;
+SET ROLE techmv_app_status;
 SELECT lives_ok('SELECT * FROM mv_distinct_technologies_status', 'the refresh role reads the status');
 RESET ROLE;
 
