@@ -485,6 +485,19 @@ $fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema')
 \gexec
 
 \if :is_upgrade
+-- The new view's data was computed by the upgrade, which is a refresh as far
+-- as its readers and monitoring are concerned.  Counted before the swap, so
+-- that readers do not wait for the count.
+\if :old_populated
+INSERT INTO :"schema".:"log_table" (status, started_at, duration_ms, row_count, "concurrently", long_values)
+SELECT 'refreshed', :'build_started',
+       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000,
+       count(v.value), false, count(v.value_md5)
+  FROM :"schema".:"build_view" v;
+\endif
+\endif
+
+\if :is_upgrade
 -- The swap.  Readers of the view wait from here to COMMIT, and only for
 -- that: dropping the old view needs its AccessExclusiveLock.  A reader
 -- waiting on the old view finds the new one by name once the lock is
@@ -513,17 +526,6 @@ COMMENT ON FUNCTION :"schema".:"refresh_func"(boolean, integer) IS :'marker';
 COMMENT ON VIEW :"schema".:"status_view" IS :'marker';
 \endif
 
-\if :is_upgrade
--- The new view's data was computed by the upgrade, which is a refresh as far
--- as its readers and monitoring are concerned.
-\if :old_populated
-INSERT INTO :"schema".:"log_table" (status, started_at, duration_ms, row_count, "concurrently", long_values)
-SELECT 'refreshed', :'build_started',
-       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000,
-       count(v.value), false, count(v.value_md5)
-  FROM :"schema".:"view" v;
-\endif
-\endif
 
 -- The role also needs USAGE on the schema, which is the schema owner's call
 -- and is left alone here.
