@@ -219,13 +219,15 @@ CREATE TABLE IF NOT EXISTS :"schema".:"log_table" (
 );
 
 \if :is_upgrade
+-- IF NOT EXISTS: the table may just have been created above, if the old
+-- install had lost its log.
 ALTER TABLE :"schema".:"log_table"
     ALTER COLUMN row_count DROP NOT NULL,
-    ADD COLUMN status text NOT NULL DEFAULT 'refreshed'
+    ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'refreshed'
         CHECK (status IN ('refreshed', 'failed', 'timeout')),
-    ADD COLUMN sqlstate text,
-    ADD COLUMN message text,
-    ADD COLUMN long_values bigint;
+    ADD COLUMN IF NOT EXISTS sqlstate text,
+    ADD COLUMN IF NOT EXISTS message text,
+    ADD COLUMN IF NOT EXISTS long_values bigint;
 \endif
 
 -- The latest entry is read with ORDER BY started_at DESC LIMIT 1; without
@@ -332,9 +334,15 @@ BEGIN
         PERFORM set_config('lock_timeout', lock_timeout_ms || 'ms', true);
         BEGIN
             PERFORM pg_advisory_xact_lock(v_key);
-        EXCEPTION WHEN lock_not_available THEN
-            GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
-            v_status := 'timeout';
+        EXCEPTION
+            WHEN lock_not_available THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'timeout';
+            -- A statement_timeout or cancel while queued behind another
+            -- refresh ends this attempt as surely as one during the refresh.
+            WHEN query_canceled THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'failed';
         END;
     ELSE
         PERFORM set_config('lock_timeout', '1ms', true);

@@ -74,16 +74,22 @@ SELECT is(:'other_status'::text, 'refreshed', 'another session refreshes and kee
 SELECT results_eq($$SELECT status, sqlstate, row_count FROM mv_distinct_technologies_refresh(true, 50)$$,
                   $$VALUES ('timeout', '55P03', NULL::bigint)$$, 'a bounded wait that expires returns timeout');
 SELECT is(current_setting('lock_timeout'), '7s', 'the caller''s lock_timeout is back after a timeout');
+SET statement_timeout = '200ms';
+SELECT results_eq($$SELECT status, sqlstate FROM mv_distinct_technologies_refresh()$$,
+                  $$VALUES ('failed', '57014')$$, 'statement_timeout while queued behind another refresh: failed');
+RESET statement_timeout;
 SELECT dblink_exec('other', 'COMMIT');
 SELECT results_eq($$SELECT * FROM dblink('other', $q$SELECT status, sqlstate FROM mv_distinct_technologies_refresh_log
-                                                       ORDER BY id DESC LIMIT 1$q$) AS t(status text, sqlstate text)$$,
-                  $$VALUES ('timeout', '55P03')$$, 'the timeout is logged and committed');
-SELECT is(failures_since_last_refresh, 1::bigint, 'failures since the other session''s refresh: the timeout')
+                                                       ORDER BY id DESC LIMIT 2$q$) AS t(status text, sqlstate text)$$,
+                  $$VALUES ('failed', '57014'), ('timeout', '55P03')$$, 'the timeout and the cancel are logged and committed');
+SELECT is((SELECT count(*) FROM mv_distinct_technologies_refresh_log WHERE status = 'failed' AND sqlstate = '57014'),
+          2::bigint, 'both cancelled attempts are logged');
+SELECT is(failures_since_last_refresh, 2::bigint, 'failures since the other session''s refresh: the timeout and the cancel')
   FROM mv_distinct_technologies_status;
 
 SELECT is((SELECT status FROM mv_distinct_technologies_refresh()), 'refreshed', 'a refresh succeeds again');
 SELECT results_eq('SELECT failures_since_last_refresh, last_failure_sqlstate FROM mv_distinct_technologies_status',
-                  $$VALUES (0::bigint, '55P03')$$, 'which resets the count; the last failure stays visible');
+                  $$VALUES (0::bigint, '57014')$$, 'which resets the count; the last failure stays visible');
 SELECT ok(EXISTS (SELECT 1 FROM mv_distinct_technologies WHERE value = 'Never-Seen'), 'and the view is current');
 
 -- Invalid arguments are the caller's error, not a refresh attempt.
