@@ -44,6 +44,14 @@ SET LOCAL client_min_messages = warning;
 
 \ir objects.sql
 
+-- A newer schema than this script knows is left alone.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              '0A000',
+              format('libtechmv: %I.%I has schema version %s; this install.sql installs version 3',
+                     :'schema', :'view', :installed_version))
+ WHERE :installed_version > 3
+\gexec
+
 -- CREATE ... IF NOT EXISTS would silently keep a same-named object that is
 -- not ours, or ours but built from another source: refuse before changing
 -- anything.
@@ -58,14 +66,6 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
   FROM techmv_objects o
  WHERE o.found AND NOT (o.ours AND o.same_source)
 HAVING count(*) > 0
-\gexec
-
--- A newer schema than this script knows is left alone.
-SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
-              '0A000',
-              format('libtechmv: %I.%I has schema version %s; this install.sql installs version 3',
-                     :'schema', :'view', :installed_version))
- WHERE :installed_version > 3
 \gexec
 
 -- A version 3 install with a piece missing was changed by hand; filling the

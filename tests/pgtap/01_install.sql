@@ -125,6 +125,17 @@ SELECT matches(:'out'::text, 'exit=3$', 'install from other variables fails');
 SELECT matches(:'out'::text, 'not installed from these variables', 'and says why');
 SELECT is(obj_description('inv.tags_mv'::regclass, 'pg_class'), :'marker', 'the view is unchanged');
 
+-- A newer schema version is left alone by install and by rollback.
+SELECT format('COMMENT ON MATERIALIZED VIEW inv.tags_mv IS %L', replace(:'marker', 'schema 3:', 'schema 4:'))
+\gexec
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'has schema version 4; this install.sql installs version 3(.|\n)*exit=3$', 'install refuses a newer schema');
+\set out `psql -X -q -f "$TECHMV_SQLDIR/rollback.sql" -v schema=inv -v view=tags_mv 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'has schema version 4(.|\n)*exit=3$', 'and so does rollback');
+SELECT has_materialized_view('inv', 'tags_mv', 'the view is kept');
+SELECT format('COMMENT ON MATERIALIZED VIEW inv.tags_mv IS %L', :'marker')
+\gexec
+
 -- A user's object of a derived name makes install refuse, creating nothing.
 CREATE TABLE public.orders_refresh_log (id int);
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v view=orders 2>&1; echo "exit=$?"`
