@@ -195,7 +195,8 @@ SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_
  WHERE o.kind = 'materialized view' AND o.found AND a.grantee <> c.relowner
 \gexec
 
--- From here on every statement is quick.  Refresh history is kept: the log
+-- From here on every statement is quick; the log is locked from its ALTER
+-- to the commit, the view only from the swap.  Refresh history is kept: the log
 -- table is altered, not recreated, and the rows of versions 1 and 2 (which
 -- logged successful refreshes only) get status 'refreshed'.
 -- CONCURRENTLY is a reserved word, so that column (and the function's output
@@ -257,8 +258,9 @@ DROP FUNCTION IF EXISTS :"schema".:"refresh_func"(boolean, integer);
 -- oid, so pg_locks shows it as locktype 'advisory', classid 1952803693
 -- ('tekm'), objid = the view's oid, objsubid 1.
 --
--- Every attempt that gets past the locks is logged, failed ones too: the
--- refresh runs in a block whose exception handler rolls its work back,
+-- Every attempt is logged, failed ones too ('timeout' when lock_timeout_ms
+-- expired, 'failed' for any error): the refresh runs in a block whose
+-- exception handler rolls its work back,
 -- records the SQLSTATE and message, and returns status 'failed' instead of
 -- raising, so that the log row commits with the call.  query_canceled is
 -- named because WHEN OTHERS does not catch it, and a statement_timeout that
