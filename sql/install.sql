@@ -184,6 +184,16 @@ CREATE UNIQUE INDEX :"build_key"
 CREATE INDEX :"build_trgm"
     ON :"schema".:"build_view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
 
+\if :is_upgrade
+\if :old_populated
+-- Counted now, before the log and the view are locked for the swap.
+SELECT count(v.value) AS build_rows, count(v.value_md5) AS build_long,
+       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000 AS build_ms
+  FROM :"schema".:"build_view" v
+\gset
+\endif
+\endif
+
 -- The new view keeps whatever the old one was granted.
 SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_view',
               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
@@ -496,14 +506,10 @@ $fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema')
 
 \if :is_upgrade
 -- The new view's data was computed by the upgrade, which is a refresh as far
--- as its readers and monitoring are concerned.  Counted before the swap, so
--- that readers do not wait for the count.
+-- as its readers and monitoring are concerned.
 \if :old_populated
 INSERT INTO :"schema".:"log_table" (status, started_at, duration_ms, row_count, "concurrently", long_values)
-SELECT 'refreshed', :'build_started',
-       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000,
-       count(v.value), false, count(v.value_md5)
-  FROM :"schema".:"build_view" v;
+VALUES ('refreshed', :'build_started', :build_ms, :build_rows, false, :build_long);
 \endif
 \endif
 
