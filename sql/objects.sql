@@ -36,13 +36,15 @@ WITH rel AS (
 ), marked AS (
     -- The version a marker names, when it is the marker of this schema and
     -- view (whatever source it was installed from).
-    SELECT r.oid,
+    SELECT r.cat, r.oid,
            CASE WHEN r.cmt ~ '^libtechmv schema [0-9]+: '
                  AND pg_catalog.starts_with(pg_catalog.regexp_replace(r.cmt, '^libtechmv schema [0-9]+: ', ''),
                                             :'marker_head')
                 THEN pg_catalog.substring(r.cmt, '^libtechmv schema ([0-9]+): ')::integer
            END AS version
-      FROM (SELECT oid, cmt FROM rel UNION ALL SELECT oid, cmt FROM fn) r
+      FROM (SELECT 'pg_class' AS cat, oid, cmt FROM rel
+            UNION ALL
+            SELECT 'pg_proc', oid, cmt FROM fn) r
 ), v AS (
     SELECT r.oid, r.cmt,
            CASE WHEN r.relkind <> 'm' THEN -1
@@ -54,7 +56,7 @@ WITH rel AS (
                           THEN 2 ELSE 1 END
                 ELSE -1
            END AS version
-      FROM rel r JOIN marked m ON m.oid = r.oid
+      FROM rel r JOIN marked m ON m.cat = 'pg_class' AND m.oid = r.oid
      WHERE r.relname = :'view'
 ), log AS (
     SELECT r.oid, r.relkind, r.cmt, m.version,
@@ -62,7 +64,7 @@ WITH rel AS (
                                          ', ' ORDER BY a.attnum)
               FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped) AS shape
-      FROM rel r JOIN marked m ON m.oid = r.oid
+      FROM rel r JOIN marked m ON m.cat = 'pg_class' AND m.oid = r.oid
      WHERE r.relname = :'log_table'
 ), old_view AS (
     SELECT EXISTS (SELECT 1 FROM v WHERE v.version IN (1, 2)) AS ours
@@ -117,10 +119,10 @@ SELECT e.kind, e.name, o.oid, o.oid IS NOT NULL AS found,
                   AND f.result = 'TABLE(status text, "concurrently" boolean, started_at timestamp with time zone, '
                                  'duration_ms double precision, row_count bigint)',
                NULL
-          FROM fn f JOIN marked m ON m.oid = f.oid WHERE e.kind = 'function'
+          FROM fn f JOIN marked m ON m.cat = 'pg_proc' AND m.oid = f.oid WHERE e.kind = 'function'
         UNION ALL
         SELECT r.oid, r.cmt, r.relkind = 'v' AND m.version IS NOT NULL, NULL
-          FROM rel r JOIN marked m ON m.oid = r.oid WHERE e.kind = 'view' AND r.relname = e.name
+          FROM rel r JOIN marked m ON m.cat = 'pg_class' AND m.oid = r.oid WHERE e.kind = 'view' AND r.relname = e.name
        ) o ON true;
 
 SELECT coalesce((SELECT o.version FROM techmv_objects o
