@@ -423,15 +423,25 @@ BEGIN
         END;
     END IF;
 
-    PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
-
     IF v_status <> 'refreshed' THEN
         v_rows := NULL;
         v_long := NULL;
         v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
-        INSERT INTO %1$I.%5$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
-        VALUES (v_status, v_start, v_duration, v_populated, v_sqlstate, v_message);
+        -- Without wait the 1ms bound still applies: should another session
+        -- hold the log locked, the outcome is returned unlogged rather than
+        -- after a wait (or, once a statement_timeout has fired, never).
+        IF wait THEN
+            PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
+        END IF;
+        BEGIN
+            INSERT INTO %1$I.%5$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
+            VALUES (v_status, v_start, v_duration, v_populated, v_sqlstate, v_message);
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
     END IF;
+
+    PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
 
     RETURN QUERY SELECT v_status, v_populated, v_start, v_duration, v_rows, v_sqlstate, v_message, v_long;
 END

@@ -49,6 +49,17 @@ SELECT results_eq($$SELECT status, "concurrently", sqlstate FROM mv_distinct_tec
                   $$VALUES ('failed', false, '22012')$$, 'a failing plain refresh returns failed');
 SELECT ok(NOT relispopulated, 'and leaves the view unpopulated') FROM pg_class
  WHERE oid = 'mv_distinct_technologies'::regclass;
+-- Without wait nothing waits, not even the failure's log entry: with the log
+-- locked by another session the outcome is still returned, unlogged.
+SELECT count(*) AS logged FROM mv_distinct_technologies_refresh_log
+\gset
+SELECT dblink_exec('other', 'BEGIN');
+SELECT dblink_exec('other', 'LOCK TABLE mv_distinct_technologies_refresh_log IN SHARE MODE');
+SELECT results_eq($$SELECT status, sqlstate FROM mv_distinct_technologies_refresh(false)$$,
+                  $$VALUES ('failed', '22012')$$, 'without wait, a failure is returned though the log is locked');
+SELECT dblink_exec('other', 'ROLLBACK');
+SELECT is((SELECT count(*) FROM mv_distinct_technologies_refresh_log), :logged::bigint, 'and it could not be logged');
+SELECT is(current_setting('lock_timeout'), '7s', 'the caller''s lock_timeout is back');
 DELETE FROM boom;
 SELECT is((SELECT status FROM mv_distinct_technologies_refresh()), 'refreshed', 'repaired, the source refreshes again');
 

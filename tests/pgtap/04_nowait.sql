@@ -8,8 +8,9 @@ SELECT matches(:'out'::text, 'exit=0$', 'install succeeds');
 
 SELECT dblink_connect('other', :'connstr');
 -- Should the function wait after all, it would wait for a session this
--- script controls, forever; this turns that into a failure.
-SET statement_timeout = '10min';
+-- script controls, forever; this turns that into a failure (the call would
+-- return 'failed', 57014).
+SET statement_timeout = '5min';
 SET lock_timeout = '3s';
 SELECT count(*) AS logged FROM mv_distinct_technologies_refresh_log
 \gset
@@ -23,7 +24,10 @@ SELECT is(current_setting('lock_timeout'), '3s', 'the caller''s lock_timeout is 
 SELECT dblink_exec('other', 'ROLLBACK');
 
 -- 2. An index build on the view (ShareLock), transaction open: only the
--- lock queue can tell, the function's own checks do not look for it.
+-- lock queue can tell, the function's own checks do not look for it.  The
+-- caller waits forever for locks from here to 4., so that only the
+-- function's own bound on lock waits can answer 'busy'.
+SET lock_timeout = 0;
 SELECT dblink_exec('other', 'BEGIN');
 SELECT dblink_exec('other', 'CREATE INDEX techmv_test_idx ON mv_distinct_technologies (value_lower)');
 SELECT ok(EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'mv_distinct_technologies'::regclass
@@ -31,7 +35,7 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'mv_distinct_technolog
           'the other session holds ShareLock on the view');
 SELECT is((SELECT status FROM mv_distinct_technologies_refresh(false)), 'busy',
           'busy while another session builds an index on the view');
-SELECT is(current_setting('lock_timeout'), '3s', 'the caller''s lock_timeout is kept');
+SELECT is(current_setting('lock_timeout'), '0', 'the caller''s lock_timeout is kept');
 SELECT dblink_exec('other', 'ROLLBACK');
 
 -- 3. The function itself, running in another session.
@@ -57,6 +61,7 @@ SELECT is((SELECT status FROM mv_distinct_technologies_refresh(false)), 'busy',
           'busy while another session blocks writing the log');
 SELECT dblink_exec('other', 'ROLLBACK');
 
+SET lock_timeout = '3s';
 SELECT is((SELECT count(*) FROM mv_distinct_technologies_refresh_log), :logged::bigint + 1,
           'busy answers are not logged');
 SELECT ok(NOT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'),
