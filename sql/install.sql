@@ -1,6 +1,7 @@
 -- libtechmv: install the materialized view of the distinct elements of
 -- <schema>.<source_table>.<source_column> (a text[] column), its indexes,
--- the refresh log and the refresh function.
+-- the refresh log, the refresh function and the status view (schema
+-- version 3), or upgrade an install of version 1 or 2 to it in place.
 --
 --   psql -v ON_ERROR_STOP=1 -X -q -f sql/install.sql \
 --        [-v schema=public] [-v view=mv_distinct_technologies] \
@@ -8,25 +9,32 @@
 --        [-v id_column=id] [-v refresh_role=ROLE] [-v populate=on]
 --
 -- Idempotent: a second run with the same variables changes nothing.
--- The installing role needs CREATE on the schema and ownership of (or SELECT
--- on) the source table; it becomes the owner of everything created here, and
--- the refresh function runs with its rights.  pg_trgm is a trusted extension,
--- so a non-superuser can create it too, but that needs CREATE on the database
--- unless pg_trgm is already installed.
+-- Everything happens in one transaction: a failure leaves the database as
+-- it was.  The installing role needs CREATE on the schema and ownership of
+-- (or SELECT on) the source table; it becomes the owner of everything
+-- created here, and the refresh function runs with its rights.  pg_trgm is
+-- a trusted extension, so a non-superuser can create it too, but that needs
+-- CREATE on the database unless pg_trgm is already installed.
 
 -- A failure must stop the script with a non-zero exit status even when the
 -- caller forgot -v ON_ERROR_STOP=1 (set here: psql does not stop the
 -- including script for a setting made inside an included one).
 \set ON_ERROR_STOP on
+
+-- Checked before anything else so that an older server gets this message
+-- rather than a syntax error further down.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
+              '0A000',
+              format('libtechmv: PostgreSQL %s is not supported', current_setting('server_version')),
+              'libtechmv needs PostgreSQL 13 or later.')
+ WHERE current_setting('server_version_num')::integer < 130000
+\gexec
+
 \ir names.sql
 \if :{?populate}
 \else
   \set populate on
 \endif
-
-SELECT format('libtechmv: distinct elements of %I.%I.%I (company id column: %I)',
-              :'schema', :'source_table', :'source_column', :'id_column') AS view_comment
-\gset
 
 BEGIN;
 
@@ -34,23 +42,97 @@ BEGIN;
 -- per object.
 SET LOCAL client_min_messages = warning;
 
--- CREATE MATERIALIZED VIEW IF NOT EXISTS would silently keep a same-named
--- object built from another source (or not a materialized view at all); the
--- comment written below is what identifies a view as installed from these
--- very variables.
-SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L, HINT = %L; END $chk$',
-              '42P07',
-              format('libtechmv: %I.%I already exists and was not installed from this source', :'schema', :'view'),
-              format('relkind %s, comment %s; expected a materialized view with comment %L',
-                     c.relkind, coalesce(quote_literal(obj_description(c.oid, 'pg_class')), 'none'), :'view_comment'),
-              'Pick another view name, or run rollback.sql with the variables of the earlier install first.')
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = :'schema'
-   AND c.relname = :'view'
-   AND (c.relkind <> 'm' OR obj_description(c.oid, 'pg_class') IS DISTINCT FROM :'view_comment')
+\ir objects.sql
+
+-- A newer schema than this script knows is left alone.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              '0A000',
+              format('libtechmv: %I.%I has schema version %s; this install.sql installs version 3',
+                     :'schema', :'view', :installed_version))
+ WHERE :installed_version > 3
 \gexec
 
+-- CREATE ... IF NOT EXISTS would silently keep a same-named object that is
+-- not ours, or ours but built from another source: refuse before changing
+-- anything.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L, HINT = %L; END $chk$',
+              '42P07',
+              format('libtechmv: nothing installed: %s in schema %I already exist and %s',
+                     string_agg(o.label, ', '), :'schema',
+                     CASE WHEN bool_or(o.ours) THEN 'were not installed from these variables'
+                          ELSE 'were not created by install.sql' END),
+              string_agg(format('%s: comment %s', o.label, coalesce(quote_literal(o.cmt), 'none')), '; '),
+              'Pick another view name, or run rollback.sql with the variables of the earlier install first.')
+  FROM techmv_objects o
+ WHERE o.found AND NOT (o.ours AND o.same_source)
+HAVING count(*) > 0
+\gexec
+
+-- A version 3 install with a piece missing was changed by hand; filling the
+-- gap could pair objects that do not belong together.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
+              '55000',
+              format('libtechmv: the install of %I.%I is incomplete: %s missing',
+                     :'schema', :'view', string_agg(o.label, ', ')),
+              'Run rollback.sql, then install.sql again.')
+  FROM techmv_objects o
+ WHERE :installed_version = 3 AND NOT o.found
+HAVING count(*) > 0
+\gexec
+
+SELECT :installed_version = 0 AS is_fresh,
+       :installed_version IN (1, 2) AS is_upgrade
+\gset
+
+\if :is_fresh
+\set build_view :view
+\set build_key :value_key
+\set build_trgm :value_trgm
+\set with_data 'WITH NO DATA'
+\elif :is_upgrade
+-- The new view is built beside the old one under names of its own (short
+-- enough for any view name) and takes the old names at the very end.
+SELECT 'techmv_build_' || left(md5(:'schema' || '.' || :'view'), 16) AS build_view
+\gset
+\set build_key :build_view '_key'
+\set build_trgm :build_view '_trgm'
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              '42P07', format('libtechmv: %I.%I is in the way of the upgrade', :'schema', c.relname))
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = :'schema' AND c.relname IN (:'build_view', :'build_key', :'build_trgm')
+\gexec
+
+-- Refreshes through the old function wait until the swap is committed (so
+-- they cannot deadlock with it on the view and the log), and nothing else
+-- refreshes the old view while its replacement is built.
+SELECT pg_catalog.pg_advisory_xact_lock((1952803693::bigint << 32) | o.oid::bigint) AS upgrade_locked,
+       c.relispopulated AS old_populated
+  FROM techmv_objects o
+  JOIN pg_catalog.pg_class c ON c.oid = o.oid
+ WHERE o.kind = 'materialized view'
+\gset
+-- The upgrade keeps a populated view populated whatever populate says:
+-- readers must find the same rows after the swap as before.  An unpopulated
+-- one stays unpopulated unless populate is on (as on a fresh install).
+\if :old_populated
+\set with_data 'WITH DATA'
+\else
+\set with_data 'WITH NO DATA'
+\endif
+SELECT clock_timestamp() AS build_started
+\gset
+\endif
+
+\if :is_fresh
+\set build_or_upgrade 1
+\elif :is_upgrade
+\set build_or_upgrade 1
+\else
+\set build_or_upgrade 0
+\endif
+
+\if :build_or_upgrade
 -- rollback.sql leaves pg_trgm installed: other objects of the database may
 -- have come to depend on it since.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -69,48 +151,112 @@ SELECT n.nspname AS trgm_schema
 -- database is lower(value) LIKE lower(pattern), and folding the case of every
 -- value on every search costs about five times the match itself, so it is
 -- done once, at refresh.
--- WITH NO DATA: the first population goes through the refresh function so
--- that it is logged, and populate=off can leave it for later (a large source
--- refreshed at a quiet hour).
-CREATE MATERIALIZED VIEW IF NOT EXISTS :"schema".:"view" AS
-SELECT DISTINCT t.value, pg_catalog.lower(t.value) AS value_lower,
-       NULL::text AS value_md5
+-- Values over 1024 bytes are not served: a btree entry must fit in a third
+-- of a page (2704 bytes), and value plus value_lower (lower() can grow a
+-- UTF-8 string by half) would not, so one long value would make every
+-- refresh fail.  Each distinct long value is kept as one row with only its
+-- md5, so that it is counted and can be found in the source, and so that
+-- REFRESH ... CONCURRENTLY still works: the unique index treats the NULL
+-- values as distinct.  The library's queries on the source table apply the
+-- same octet_length(value) <= 1024, so both paths serve the same values.
+-- WITH NO DATA on a fresh install: the first population goes through the
+-- refresh function so that it is logged, and populate=off can leave it for
+-- later (a large source refreshed at a quiet hour).
+CREATE MATERIALIZED VIEW :"schema".:"build_view" AS
+SELECT DISTINCT
+       CASE WHEN pg_catalog.octet_length(t.value) <= 1024 THEN t.value END AS value,
+       CASE WHEN pg_catalog.octet_length(t.value) <= 1024 THEN pg_catalog.lower(t.value) END AS value_lower,
+       CASE WHEN pg_catalog.octet_length(t.value) > 1024 THEN pg_catalog.md5(t.value) END AS value_md5
   FROM :"schema".:"source_table" c
  CROSS JOIN LATERAL unnest(c.:"source_column") AS t(value)
  WHERE t.value IS NOT NULL
-WITH NO DATA;
+:with_data;
 
 -- REFRESH ... CONCURRENTLY requires a unique index on plain columns with no
 -- WHERE clause; the same index serves ORDER BY value in both directions, and
 -- keyset pagination, as index-only scans. INCLUDE (value_lower) keeps the
 -- ordered walk of a short search term index-only too.
-CREATE UNIQUE INDEX IF NOT EXISTS :"value_key"
-    ON :"schema".:"view" (value) INCLUDE (value_lower);
+CREATE UNIQUE INDEX :"build_key"
+    ON :"schema".:"build_view" (value) INCLUDE (value_lower);
 
 -- Lets LIKE '%term%' on value_lower be answered from the view instead of
 -- scanning every value.
-CREATE INDEX IF NOT EXISTS :"value_trgm"
-    ON :"schema".:"view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
+CREATE INDEX :"build_trgm"
+    ON :"schema".:"build_view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
 
-COMMENT ON MATERIALIZED VIEW :"schema".:"view" IS :'view_comment';
+\if :is_upgrade
+\if :old_populated
+-- Counted now, before the log and the view are locked for the swap.
+SELECT count(v.value) AS build_rows, count(v.value_md5) AS build_long,
+       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000 AS build_ms
+  FROM :"schema".:"build_view" v
+\gset
+\endif
+\endif
 
+-- The new view keeps whatever the old one was granted.
+SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_view',
+              CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
+              CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+  FROM techmv_objects o
+  JOIN pg_catalog.pg_class c ON c.oid = o.oid
+ CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+ WHERE o.kind = 'materialized view' AND o.found AND a.grantee <> c.relowner
+\gexec
+
+-- From here on every statement is quick; the log is locked from its ALTER
+-- to the commit, the view only from the swap.  Refresh history is kept: the log
+-- table is altered, not recreated, and the rows of versions 1 and 2 (which
+-- logged successful refreshes only) get status 'refreshed'.
 -- CONCURRENTLY is a reserved word, so that column (and the function's output
 -- column of the same name) must be written "concurrently" in SQL.
 -- refreshed_by uses session_user because inside the SECURITY DEFINER refresh
 -- function current_user is always the owner.
+-- status keeps a default so that a call of the version 1 or 2 function that
+-- was already waiting when the upgrade committed still logs correctly.
 CREATE TABLE IF NOT EXISTS :"schema".:"log_table" (
-    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    started_at   timestamptz      NOT NULL,
-    duration_ms  double precision NOT NULL,
-    row_count    bigint           NOT NULL,
-    "concurrently" boolean        NOT NULL,
-    refreshed_by text             NOT NULL DEFAULT session_user
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at     timestamptz      NOT NULL,
+    duration_ms    double precision NOT NULL,
+    row_count      bigint,
+    "concurrently" boolean          NOT NULL,
+    refreshed_by   text             NOT NULL DEFAULT session_user,
+    status         text             NOT NULL DEFAULT 'refreshed'
+                   CHECK (status IN ('refreshed', 'failed', 'timeout')),
+    sqlstate       text,
+    message        text,
+    long_values    bigint
 );
 
--- The library reads the latest entry with ORDER BY started_at DESC LIMIT 1;
--- without this the log would be scanned in full once it has grown.
+\if :is_upgrade
+-- IF NOT EXISTS: the table may just have been created above, if the old
+-- install had lost its log.
+ALTER TABLE :"schema".:"log_table"
+    ALTER COLUMN row_count DROP NOT NULL,
+    ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'refreshed'
+        CHECK (status IN ('refreshed', 'failed', 'timeout')),
+    ADD COLUMN IF NOT EXISTS sqlstate text,
+    ADD COLUMN IF NOT EXISTS message text,
+    ADD COLUMN IF NOT EXISTS long_values bigint;
+\endif
+
+-- The latest entry is read with ORDER BY started_at DESC LIMIT 1; without
+-- this the log would be scanned in full once it has grown.
 CREATE INDEX IF NOT EXISTS :"log_started"
     ON :"schema".:"log_table" (started_at);
+
+-- The function's output columns changed in version 3, which CREATE OR
+-- REPLACE refuses; what it was granted is carried over.
+CREATE TEMP TABLE techmv_function_grants ON COMMIT DROP AS
+SELECT format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO %I%s', :'schema', :'refresh_func',
+              r.rolname, CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS stmt
+  FROM techmv_objects o
+  JOIN pg_catalog.pg_proc p ON p.oid = o.oid
+ CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+  JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+ WHERE o.kind = 'function' AND o.found AND a.grantee <> p.proowner;
+DROP FUNCTION IF EXISTS :"schema".:"refresh_func"(boolean, integer);
 
 -- psql does not interpolate variables inside the dollar-quoted body, so the
 -- body is assembled with format(): every name is baked in, quoted and
@@ -122,24 +268,41 @@ CREATE INDEX IF NOT EXISTS :"log_started"
 -- oid, so pg_locks shows it as locktype 'advisory', classid 1952803693
 -- ('tekm'), objid = the view's oid, objsubid 1.
 --
+-- Every attempt is logged, failed ones too ('timeout' when lock_timeout_ms
+-- expired, 'failed' for any error): the refresh runs in a block whose
+-- exception handler rolls its work back,
+-- records the SQLSTATE and message, and returns status 'failed' instead of
+-- raising, so that the log row commits with the call.  query_canceled is
+-- named because WHEN OTHERS does not catch it, and a statement_timeout that
+-- ends a refresh is precisely a failure to record.  Only 'busy' (wait =>
+-- false and something in the way) is not logged: nothing was attempted.
+--
+-- wait => false must never wait, whoever holds a conflicting lock (a REFRESH
+-- or CREATE INDEX of another session on the view, an ALTER of the source...),
+-- so lock_timeout is 1ms for everything that takes locks, up to and including
+-- the log entry.
+--
 -- The caller's lock_timeout is put back explicitly because a function-level
 -- SET clause would not accept a value computed from an argument, and a local
 -- set_config inside the function would otherwise outlive the call until the
--- end of the caller's transaction.  On the error paths the (sub)transaction
--- abort undoes it anyway.
+-- end of the caller's transaction.
+--
+-- The local variables are prefixed: the output columns status, sqlstate,
+-- message... are also the log table's column names and the exception
+-- handler's SQLSTATE.
 SELECT format($fmt$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(
+CREATE FUNCTION %1$I.%2$I(
     wait            boolean DEFAULT true,
     lock_timeout_ms integer DEFAULT 0)
 RETURNS TABLE (
-    status       text,
+    status         text,
     "concurrently" boolean,
-    started_at   timestamptz,
-    duration_ms  double precision,
-    row_count    bigint,
-    sqlstate     text,
-    message      text,
-    long_values  bigint)
+    started_at     timestamptz,
+    duration_ms    double precision,
+    row_count      bigint,
+    sqlstate       text,
+    message        text,
+    long_values    bigint)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -151,6 +314,12 @@ DECLARE
     v_key                bigint;
     v_populated          boolean;
     v_start              timestamptz;
+    v_status             text;
+    v_duration           double precision;
+    v_rows               bigint;
+    v_long               bigint;
+    v_sqlstate           text;
+    v_message            text;
 BEGIN
     IF wait IS NULL OR lock_timeout_ms IS NULL OR lock_timeout_ms < 0 THEN
         RAISE EXCEPTION 'libtechmv: invalid arguments wait => %%, lock_timeout_ms => %%', wait, lock_timeout_ms
@@ -160,7 +329,7 @@ BEGIN
 
     -- Looked up on every call rather than baked in as an oid, so the function
     -- keeps working if the view is dropped and recreated under the same name.
-    SELECT c.oid INTO v_oid
+    SELECT c.oid, c.relispopulated INTO v_oid, v_populated
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = %3$L AND c.relname = %4$L AND c.relkind = 'm';
@@ -171,72 +340,110 @@ BEGIN
     v_key := (1952803693::bigint << 32) | v_oid::bigint;
 
     v_saved_lock_timeout := current_setting('lock_timeout');
-    PERFORM set_config('lock_timeout', lock_timeout_ms || 'ms', true);
+    v_start := clock_timestamp();
 
     IF wait THEN
+        PERFORM set_config('lock_timeout', lock_timeout_ms || 'ms', true);
         BEGIN
             PERFORM pg_advisory_xact_lock(v_key);
-        EXCEPTION WHEN lock_not_available THEN
-            PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
-            RETURN QUERY SELECT 'timeout'::text, NULL::boolean, NULL::timestamptz,
-                                NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
-            RETURN;
+        EXCEPTION
+            WHEN lock_not_available THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'timeout';
+            -- A statement_timeout or cancel while queued behind another
+            -- refresh ends this attempt as surely as one during the refresh.
+            WHEN query_canceled THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'failed';
         END;
-    ELSIF NOT pg_try_advisory_xact_lock(v_key)
-          -- A REFRESH issued outside this function does not take the
-          -- advisory lock, but holds ExclusiveLock (CONCURRENTLY) or
-          -- AccessExclusiveLock (plain) on the view until its transaction
-          -- ends.  pid is NULL for a prepared transaction, which counts too.
-          OR EXISTS (SELECT 1
-                       FROM pg_locks l
-                      WHERE l.locktype = 'relation'
-                        AND l.database = (SELECT d.oid FROM pg_database d
-                                           WHERE d.datname = current_database())
-                        AND l.relation = v_oid
-                        AND l.granted
-                        AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
-                        AND l.pid IS DISTINCT FROM pg_backend_pid()) THEN
-        PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
-        RETURN QUERY SELECT 'busy'::text, NULL::boolean, NULL::timestamptz,
-                            NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
-        RETURN;
+    ELSE
+        PERFORM set_config('lock_timeout', '1ms', true);
+        IF NOT pg_try_advisory_xact_lock(v_key)
+           -- A REFRESH issued outside this function does not take the
+           -- advisory lock, but holds ExclusiveLock (CONCURRENTLY) or
+           -- AccessExclusiveLock (plain) on the view until its transaction
+           -- ends.  pid is NULL for a prepared transaction, which counts too.
+           -- Any other conflicting lock is met by the 1ms lock_timeout.
+           OR EXISTS (SELECT 1
+                        FROM pg_locks l
+                       WHERE l.locktype = 'relation'
+                         AND l.database = (SELECT d.oid FROM pg_database d
+                                            WHERE d.datname = current_database())
+                         AND l.relation = v_oid
+                         AND l.granted
+                         AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
+                         AND l.pid IS DISTINCT FROM pg_backend_pid()) THEN
+            PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
+            RETURN QUERY SELECT 'busy'::text, NULL::boolean, NULL::timestamptz, NULL::double precision,
+                                NULL::bigint, NULL::text, NULL::text, NULL::bigint;
+            RETURN;
+        END IF;
     END IF;
 
-    -- Read only once the lock is held: a refresh that finished while this
-    -- call waited may have populated the view.
-    SELECT c.relispopulated INTO v_populated FROM pg_class c WHERE c.oid = v_oid;
+    IF v_status IS NULL THEN
+        -- Read again once the lock is held: a refresh that finished while
+        -- this call waited may have populated the view.
+        SELECT c.relispopulated INTO v_populated FROM pg_class c WHERE c.oid = v_oid;
+        v_start := clock_timestamp();
+        -- The requested lock_timeout also bounds the wait for the view's own
+        -- lock (readers block a plain REFRESH; a REFRESH or index build of
+        -- another session blocks both kinds).
+        BEGIN
+            IF v_populated THEN
+                REFRESH MATERIALIZED VIEW CONCURRENTLY %1$I.%4$I;
+            ELSE
+                REFRESH MATERIALIZED VIEW %1$I.%4$I;
+            END IF;
+            v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
+            -- With wait the caller's own lock_timeout applies to the
+            -- bookkeeping; without, nothing may wait.
+            IF wait THEN
+                PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
+            END IF;
+            SELECT count(v.value), count(v.value_md5) INTO v_rows, v_long FROM %1$I.%4$I v;
+            INSERT INTO %1$I.%5$I (status, started_at, duration_ms, row_count, "concurrently", long_values)
+            VALUES ('refreshed', v_start, v_duration, v_rows, v_populated, v_long);
+            v_status := 'refreshed';
+        EXCEPTION
+            WHEN lock_not_available THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                IF NOT wait THEN
+                    PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
+                    RETURN QUERY SELECT 'busy'::text, NULL::boolean, NULL::timestamptz, NULL::double precision,
+                                        NULL::bigint, NULL::text, NULL::text, NULL::bigint;
+                    RETURN;
+                END IF;
+                v_status := 'timeout';
+            WHEN query_canceled THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'failed';
+            WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                v_status := 'failed';
+        END;
+    END IF;
 
-    -- The requested lock_timeout also bounds the wait for the view's own lock
-    -- (readers block a plain REFRESH; a REFRESH run outside this function
-    -- blocks both kinds).
-    v_start := clock_timestamp();
-    BEGIN
-        IF v_populated THEN
-            EXECUTE %5$L;
-        ELSE
-            EXECUTE %6$L;
+    IF v_status <> 'refreshed' THEN
+        v_rows := NULL;
+        v_long := NULL;
+        v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
+        -- Without wait the 1ms bound still applies: should another session
+        -- hold the log locked, the outcome is returned unlogged rather than
+        -- after a wait (or, once a statement_timeout has fired, never).
+        IF wait THEN
+            PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
         END IF;
-    EXCEPTION WHEN lock_not_available THEN
-        PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
-        RETURN QUERY SELECT CASE WHEN wait THEN 'timeout' ELSE 'busy' END::text,
-                            NULL::boolean, NULL::timestamptz,
-                            NULL::double precision, NULL::bigint, NULL::text, NULL::text, NULL::bigint;
-        RETURN;
-    END;
-    duration_ms := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
+        BEGIN
+            INSERT INTO %1$I.%5$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
+            VALUES (v_status, v_start, v_duration, v_populated, v_sqlstate, v_message);
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
+    END IF;
 
-    -- The caller's own lock_timeout applies to the bookkeeping below.
     PERFORM set_config('lock_timeout', v_saved_lock_timeout, true);
 
-    SELECT count(*) INTO row_count FROM %1$I.%4$I;
-
-    INSERT INTO %1$I.%7$I (started_at, duration_ms, row_count, "concurrently")
-    VALUES (v_start, duration_ms, row_count, v_populated);
-
-    status       := 'refreshed';
-    "concurrently" := v_populated;
-    started_at   := v_start;
-    RETURN NEXT;
+    RETURN QUERY SELECT v_status, v_populated, v_start, v_duration, v_rows, v_sqlstate, v_message, v_long;
 END
 $body$
 $fmt$,
@@ -244,19 +451,125 @@ $fmt$,
     :'refresh_func',                                                          -- 2
     :'schema',                                                                -- 3
     :'view',                                                                  -- 4
-    format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', :'schema', :'view'), -- 5
-    format('REFRESH MATERIALIZED VIEW %I.%I', :'schema', :'view'),            -- 6
-    :'log_table')                                                             -- 7
+    :'log_table')                                                             -- 5
 \gexec
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
 REVOKE ALL ON FUNCTION :"schema".:"refresh_func"(boolean, integer) FROM PUBLIC;
+SELECT stmt FROM techmv_function_grants
+\gexec
+
+-- One row for monitoring (sql_exporter, postgres_exporter custom queries).
+-- It reads only the catalogs, pg_locks and the log, never the view itself:
+-- even AccessShareLock on the view would wait for a plain REFRESH (the first
+-- population), and a scrape must not queue behind one or in front of one.
+-- So value_count and long_values come from the last successful refresh
+-- logged, which is what the view holds unless it was refreshed outside the
+-- function; total_bytes is left NULL while another session holds
+-- AccessExclusiveLock on the view, for the same reason.
+-- now() is the scrape's transaction start, as good as any for an age.
+SELECT format($fmt$
+CREATE OR REPLACE VIEW %1$I.%2$I AS
+SELECT 3                                                  AS schema_version,
+       true                                               AS installed,
+       c.relispopulated                                   AS populated,
+       CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
+       CASE WHEN c.relispopulated THEN ok.long_values END AS long_values,
+       ok.started_at                                      AS last_refresh_at,
+       ok.duration_ms                                     AS last_refresh_duration_ms,
+       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
+           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
+       bad.started_at                                     AS last_failure_at,
+       bad.sqlstate                                       AS last_failure_sqlstate,
+       bad.message                                        AS last_failure_message,
+       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
+         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_locks l
+                WHERE l.database = db.oid
+                  AND l.granted
+                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                  AND (l.locktype = 'relation' AND l.relation = c.oid
+                       AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
+                       OR l.locktype = 'advisory' AND l.classid = 1952803693
+                       AND l.objid = c.oid AND l.objsubid = 1)) AS refresh_running,
+       CASE WHEN c.relispopulated
+             AND NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_locks l
+                              WHERE l.database = db.oid AND l.locktype = 'relation'
+                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
+                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
+              WHERE d.datname = pg_catalog.current_database()) db
+  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms, f.row_count, f.long_values
+                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
+                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) bad ON true
+ WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'm'
+$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema')
+\gexec
+
+\if :is_upgrade
+-- The new view's data was computed by the upgrade, which is a refresh as far
+-- as its readers and monitoring are concerned.
+\if :old_populated
+INSERT INTO :"schema".:"log_table" (status, started_at, duration_ms, row_count, "concurrently", long_values)
+VALUES ('refreshed', :'build_started', :build_ms, :build_rows, false, :build_long);
+\endif
+\endif
+
+\if :is_upgrade
+-- The swap.  Readers of the view wait from here to COMMIT, and only for
+-- that: dropping the old view needs its AccessExclusiveLock.  A reader
+-- waiting on the old view finds the new one by name once the lock is
+-- granted.  No CASCADE: a user's object built on the old view stops the
+-- upgrade, and the whole transaction with it.
+DROP MATERIALIZED VIEW :"schema".:"view";
+ALTER MATERIALIZED VIEW :"schema".:"build_view" RENAME TO :"view";
+ALTER INDEX :"schema".:"build_key" RENAME TO :"value_key";
+ALTER INDEX :"schema".:"build_trgm" RENAME TO :"value_trgm";
+\endif
+
+-- Every object carries the marker: it tells the library which schema
+-- version is installed, and tells rollback.sql and a later install.sql what
+-- is theirs to change.
+COMMENT ON MATERIALIZED VIEW :"schema".:"view" IS :'marker';
+COMMENT ON INDEX :"schema".:"value_key" IS :'marker';
+COMMENT ON INDEX :"schema".:"value_trgm" IS :'marker';
+COMMENT ON TABLE :"schema".:"log_table" IS :'marker';
+COMMENT ON INDEX :"schema".:"log_started" IS :'marker';
+SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'marker')
+  FROM pg_catalog.pg_index x
+  JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+ WHERE x.indrelid = format('%I.%I', :'schema', :'log_table')::regclass AND x.indisprimary
+\gexec
+COMMENT ON FUNCTION :"schema".:"refresh_func"(boolean, integer) IS :'marker';
+COMMENT ON VIEW :"schema".:"status_view" IS :'marker';
+\endif
+
 
 -- The role also needs USAGE on the schema, which is the schema owner's call
 -- and is left alone here.
+-- Only what is missing is granted, so that a second run writes nothing.
 \if :{?refresh_role}
-GRANT EXECUTE ON FUNCTION :"schema".:"refresh_func"(boolean, integer) TO :"refresh_role";
-GRANT SELECT ON :"schema".:"view", :"schema".:"log_table" TO :"refresh_role";
+SELECT format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO %I', :'schema', :'refresh_func', :'refresh_role')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+                    WHERE p.oid = format('%I.%I(boolean, integer)', :'schema', :'refresh_func')::regprocedure
+                      AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'refresh_role')
+                      AND a.privilege_type = 'EXECUTE')
+UNION ALL
+SELECT format('GRANT SELECT ON %I.%I TO %I', :'schema', t.name, :'refresh_role')
+  FROM (VALUES (:'view'), (:'log_table'), (:'status_view')) t(name)
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+                    WHERE c.oid = format('%I.%I', :'schema', t.name)::regclass
+                      AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'refresh_role')
+                      AND a.privilege_type = 'SELECT')
+\gexec
 \endif
 
 \if :populate
@@ -266,11 +579,25 @@ SELECT NOT c.relispopulated AS needs_populate
  WHERE n.nspname = :'schema' AND c.relname = :'view'
 \gset
 \if :needs_populate
-SELECT r.row_count AS populate_rows
+SELECT r.status AS populate_status, r.row_count AS populate_rows,
+       coalesce(r.long_values, 0) AS populate_long,
+       coalesce(r.sqlstate, '') AS populate_sqlstate, coalesce(r.message, '') AS populate_message
   FROM :"schema".:"refresh_func"() AS r
 \gset
-\echo 'libtechmv: populated' :"schema"'.':"view" 'with' :populate_rows 'rows'
+-- The function records a failed refresh instead of raising; the install
+-- must still stop, and leave nothing behind.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              CASE WHEN :'populate_sqlstate' ~ '^[0-9A-Z]{5}$' THEN :'populate_sqlstate' ELSE 'XX000' END,
+              format('libtechmv: populating %I.%I failed (%s): %s', :'schema', :'view',
+                     :'populate_status', :'populate_message'))
+ WHERE :'populate_status' <> 'refreshed'
+\gexec
+\echo 'libtechmv: populated' :"schema"'.':"view" 'with' :populate_rows 'values,' :populate_long 'too long to serve'
 \endif
 \endif
 
 COMMIT;
+
+\if :is_upgrade
+\echo 'libtechmv: upgraded' :"schema"'.':"view" 'from schema version' :installed_version 'to 3'
+\endif

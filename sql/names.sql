@@ -39,4 +39,17 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
 \set log_table :view '_refresh_log'
 \set log_started :view '_log_started'
 \set refresh_func :view '_refresh'
+\set status_view :view '_status'
 \set cron_job 'refresh_' :view
+
+-- install.sql comments every object it creates with this marker: the schema
+-- version and the variables it was installed from, as a JSON object whose
+-- first two keys (schema, view) are what a rollback matches on.  Versions 1
+-- and 2 marked only the view, with old_comment.
+SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s}',
+              to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
+              to_json(:'source_column'::text), to_json(:'id_column'::text)) AS marker,
+       format('{"schema":%s,"view":%s,', to_json(:'schema'::text), to_json(:'view'::text)) AS marker_head,
+       format('libtechmv: distinct elements of %I.%I.%I (company id column: %I)',
+              :'schema', :'source_table', :'source_column', :'id_column') AS old_comment
+\gset

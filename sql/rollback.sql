@@ -1,13 +1,16 @@
 -- libtechmv: remove what install.sql created for one view: its pg_cron job
--- (if any), the refresh function, the refresh log and the materialized view
--- with its indexes.  The source table is never touched.
+-- (if any), the status view, the refresh function, the refresh log and the
+-- materialized view with its indexes.  The source table is never touched.
 --
 --   psql -v ON_ERROR_STOP=1 -X -q -f sql/rollback.sql \
 --        [-v schema=public] [-v view=mv_distinct_technologies]
 --
--- Idempotent: objects already gone are skipped.  Nothing is dropped with
--- CASCADE, so a user object built on the view or the log stops the rollback
--- with an error instead of disappearing along with it.
+-- Works on installs of schema versions 1, 2 and 3.  Only objects that are
+-- provably ours are dropped (see objects.sql); if any object of the derived
+-- names exists and is not ours, nothing at all is dropped and the script
+-- fails.  Idempotent: objects already gone are skipped.  Nothing is dropped
+-- with CASCADE, so a user object built on the view or the log stops the
+-- rollback with an error instead of disappearing along with it.
 -- pg_trgm stays installed: other objects of the database may use it.
 
 -- A failure must stop the script with a non-zero exit status even when the
@@ -21,34 +24,67 @@ BEGIN;
 -- One "does not exist, skipping" notice per object on a second run is noise.
 SET LOCAL client_min_messages = warning;
 
--- A mistyped view name must not drop a materialized view that libtechmv did
--- not create; install.sql marks its views with this comment prefix.
-SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L; END $chk$',
+\ir objects.sql
+
+-- A newer schema may have objects this script does not know of.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              '0A000',
+              format('libtechmv: nothing rolled back: %I.%I has schema version %s; this rollback.sql knows versions 1 to 3',
+                     :'schema', :'view', :installed_version))
+ WHERE :installed_version > 3
+\gexec
+
+-- A mistyped view name, or a user's table or function that happens to have
+-- a derived name, must not be dropped.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L, HINT = %L; END $chk$',
               '42809',
-              format('libtechmv: %I.%I was not created by install.sql', :'schema', :'view'),
-              format('relkind %s, comment %s', c.relkind,
-                     coalesce(quote_literal(obj_description(c.oid, 'pg_class')), 'none')))
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = :'schema'
-   AND c.relname = :'view'
-   AND (c.relkind <> 'm'
-        OR coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'libtechmv: %')
+              format('libtechmv: nothing rolled back: %s in schema %I not created by install.sql',
+                     string_agg(o.label, ', '), :'schema'),
+              string_agg(format('%s: comment %s', o.label, coalesce(quote_literal(o.cmt), 'none')), '; '),
+              'Check -v schema and -v view; objects of libtechmv carry a comment starting "libtechmv".')
+  FROM techmv_objects o
+ WHERE o.found AND NOT o.ours
+HAVING count(*) > 0
 \gexec
 
 -- pg_cron is optional: its tables are only referenced when it is installed.
+-- Only the job schedule_pg_cron.sql made (its name and its command) goes.
 SELECT to_regclass('cron.job') IS NOT NULL AS has_pg_cron
 \gset
+\set unscheduled ''
 \if :has_pg_cron
--- Aggregated so that \gset always gets exactly one row, job or no job.
-SELECT count(cron.unschedule(j.jobname)) AS unscheduled_jobs
+SELECT coalesce(string_agg(format('pg_cron job %s (id %s); ', j.jobname, j.jobid), ''), '') AS unscheduled,
+       count(cron.unschedule(j.jobid)) AS unscheduled_jobs
   FROM cron.job j
  WHERE j.jobname = :'cron_job'
+   AND j.command = format('SELECT * FROM %I.%I()', :'schema', :'refresh_func')
 \gset
 \endif
 
-DROP FUNCTION IF EXISTS :"schema".:"refresh_func"(boolean, integer);
-DROP TABLE IF EXISTS :"schema".:"log_table";
-DROP MATERIALIZED VIEW IF EXISTS :"schema".:"view";
+-- The indexes go with their tables.  Dependents first: the status view
+-- reads the log, and nothing may be left pointing at a dropped object.
+SELECT coalesce(string_agg(o.label, ', ' ORDER BY o.kind), '') AS dropped
+  FROM techmv_objects o
+ WHERE o.found AND o.ours AND o.kind <> 'index'
+\gset
+
+SELECT CASE o.kind
+         WHEN 'view' THEN format('DROP VIEW %I.%I', :'schema', :'status_view')
+         WHEN 'function' THEN format('DROP FUNCTION %I.%I(boolean, integer)', :'schema', :'refresh_func')
+         WHEN 'table' THEN format('DROP TABLE %I.%I', :'schema', :'log_table')
+         WHEN 'materialized view' THEN format('DROP MATERIALIZED VIEW %I.%I', :'schema', :'view')
+       END
+  FROM techmv_objects o
+ WHERE o.found AND o.ours AND o.kind <> 'index'
+ ORDER BY CASE o.kind WHEN 'view' THEN 1 WHEN 'function' THEN 2 WHEN 'table' THEN 3 ELSE 4 END
+\gexec
 
 COMMIT;
+
+SELECT :'unscheduled' = '' AND :'dropped' = '' AS nothing_dropped
+\gset
+\if :nothing_dropped
+\echo 'libtechmv: nothing of' :"schema"'.':"view" 'to roll back'
+\else
+\echo 'libtechmv: dropped from schema' :"schema"':' :unscheduled:dropped
+\endif

@@ -38,6 +38,8 @@ TECHMV_HARNESS_EXTRAS=pooler,standby
 export TECHMV_HARNESS_EXTRAS
 step "reliability (memcheck)" sh "$top_srcdir/tests/pg-harness.sh" \
   sh -c '$memcheck "$top_builddir/tests/reliability"'
+step "contracts (memcheck)" sh "$top_srcdir/tests/pg-harness.sh" \
+  sh -c '$memcheck "$top_builddir/tests/contracts/contracts"'
 step "threads (helgrind)" sh "$top_srcdir/tests/pg-harness.sh" \
   sh -c 'CK_RUN_CASE=concurrency $helgrind "$top_builddir/tests/reliability"'
 # The command: one run of each subcommand and format, and the failure paths

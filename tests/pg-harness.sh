@@ -6,9 +6,13 @@
 #
 # The cluster (Debian's pg_virtualenv, which works as root or not) is
 # destroyed when COMMAND exits. The command gets the PG* variables and
-# TECHMV_TEST_TEMPLATE, TECHMV_TEST_SQLDIR; with TECHMV_HARNESS_EXTRAS
-# (standby, pooler) also TECHMV_TEST_STANDBY_PORT, TECHMV_TEST_STANDBY_DATADIR,
-# TECHMV_TEST_BINDIR and TECHMV_TEST_POOLER_{TX,SESSION}_PORT.
+# TECHMV_TEST_TEMPLATE, TECHMV_TEST_SQLDIR.
+#
+# TECHMV_HARNESS_EXTRAS (comma-separated) adds: standby (a streaming hot
+# standby: TECHMV_TEST_STANDBY_PORT, TECHMV_TEST_STANDBY_DATADIR,
+# TECHMV_TEST_BINDIR), pooler (PgBouncer in transaction and session mode,
+# TECHMV_TEST_POOLER_TX_PORT and _SESSION_PORT), cron (pg_cron preloaded,
+# cron.database_name = techmv_cron, a database left to create).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 sqldir=$(cd "$here/../sql" && pwd)
@@ -27,9 +31,14 @@ if [ -z "${TECHMV_HARNESS_INSIDE:-}" ]; then
   while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
     port=$((port + 1))
   done
+  # pg_cron, opt-in: it must be preloaded, and works in one database only.
+  cron_opts=""
+  case ",${TECHMV_HARNESS_EXTRAS:-}," in *,cron,*)
+    cron_opts="-o shared_preload_libraries=pg_cron -o cron.database_name=techmv_cron" ;;
+  esac
   # Durability buys nothing in a cluster that lives for one test run.
   exec pg_virtualenv -t -c "-p $port" -o fsync=off -o synchronous_commit=off \
-    -o full_page_writes=off -o max_connections=60 \
+    -o full_page_writes=off -o max_connections=60 $cron_opts \
     sh "$0" "$@"
 fi
 
@@ -138,6 +147,10 @@ if [ -n "${TECHMV_HARNESS_EXTRAS:-}" ]; then
   esac
 fi
 $psql -d postgres -c 'CREATE DATABASE techmv_tpl'
+case ",${TECHMV_HARNESS_EXTRAS:-}," in *,cron,*)
+  # pg_cron's launcher retries (and logs) every second until it exists.
+  $psql -d postgres -c 'CREATE DATABASE techmv_cron' ;;
+esac
 $psql -d techmv_tpl -v companies="${TECHMV_TEST_COMPANIES:-400}" \
   -v technologies=300 -f "$sqldir/sample_data.sql" >/dev/null
 $psql -d techmv_tpl -f "$sqldir/install.sql" >/dev/null

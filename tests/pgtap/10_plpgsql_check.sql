@@ -1,0 +1,61 @@
+-- Static checks of every PL/pgSQL function install.sql creates, with names
+-- that need quoting everywhere: no error, no warning of any kind (security
+-- included), and the definer function resolves nothing outside pg_catalog
+-- and its own schema.
+\set testdb t_plpgsql_check
+\ir setup.psql
+
+CREATE EXTENSION plpgsql_check;
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."Firms ""quoted""" ("Firm Id" bigint PRIMARY KEY, "Tech Tags" text[]);
+INSERT INTO "Odd Schema"."Firms ""quoted""" SELECT id, technologies FROM companies;
+
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v 'schema=Odd Schema' -v 'view=Odd "View"' -v 'source_table=Firms "quoted"' -v 'source_column=Tech Tags' -v 'id_column=Firm Id' 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'exit=0$', 'install with names that need quoting succeeds');
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=tm 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'exit=1$|exit=3$', 'install into a schema that does not exist fails');
+CREATE SCHEMA tm;
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=tm -v source_table=companies 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'exit=3$', 'the source is looked up in the same schema');
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'exit=0$', 'install in public succeeds');
+
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE l.lanname = 'plpgsql' AND p.pronamespace IN ('"Odd Schema"'::regnamespace, 'public'::regnamespace)
+              AND obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'),
+          2::bigint, 'one PL/pgSQL function per install');
+
+SELECT is_empty($$SELECT p.oid::regprocedure, c.*
+                    FROM pg_proc p
+                    JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
+                   CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid, security_warnings => true,
+                                                                extra_warnings => true,
+                                                                performance_warnings => true) c
+                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'$$,
+                'plpgsql_check: no error and no warning (security, extra, performance) in any of our functions');
+
+SELECT is_empty($$SELECT d.*
+                    FROM pg_proc p
+                   CROSS JOIN LATERAL plpgsql_show_dependency_tb(p.oid) d
+                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'
+                     AND d.schema NOT IN ('pg_catalog', p.pronamespace::regnamespace::text)
+                     AND quote_ident(d.schema) <> p.pronamespace::regnamespace::text$$,
+                'the definer functions resolve nothing outside pg_catalog and their own schema');
+SELECT bag_eq($$SELECT d.type, d.name FROM plpgsql_show_dependency_tb('"Odd Schema"."Odd ""View""_refresh"(boolean, integer)') d
+                 WHERE d.schema = 'Odd Schema'$$,
+              $$VALUES ('RELATION', 'Odd "View"'), ('RELATION', 'Odd "View"_refresh_log')$$,
+              'and what they resolve in it is the view and the log');
+
+-- The quoted install works end to end.
+SELECT results_eq($$SELECT status, "concurrently" FROM "Odd Schema"."Odd ""View""_refresh"()$$,
+                  $$VALUES ('refreshed', true)$$, 'the quoted install refreshes');
+SELECT results_eq($$SELECT value_count FROM "Odd Schema"."Odd ""View""_status"$$,
+                  $$SELECT count(DISTINCT t) FROM companies, unnest(technologies) t$$, 'and reports its status');
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v 'schema=Odd Schema' -v 'view=Odd "View"' -v 'source_table=Firms "quoted"' -v 'source_column=Tech Tags' -v 'id_column=Firm Id' 2>&1; echo "exit=$?"`
+SELECT is(:'out'::text, 'exit=0', 'a second run is a no-op');
+\set out `psql -X -q -f "$TECHMV_SQLDIR/rollback.sql" -v 'schema=Odd Schema' -v 'view=Odd "View"' 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'exit=0$', 'and rolls back');
+SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace = '"Odd Schema"'::regnamespace), 2::bigint,
+          'leaving only the source table and its primary key');
+
+SELECT * FROM finish();

@@ -1,0 +1,42 @@
+-- libtechmv: the psql variables every script shares, with their defaults,
+-- and the names derived from the view's. Included by the other scripts
+-- (\ir names.sql); not meant to be run alone.
+
+\if :{?schema}
+\else
+  \set schema public
+\endif
+\if :{?view}
+\else
+  \set view mv_distinct_technologies
+\endif
+\if :{?source_table}
+\else
+  \set source_table companies
+\endif
+\if :{?source_column}
+\else
+  \set source_column technologies
+\endif
+\if :{?id_column}
+\else
+  \set id_column id
+\endif
+
+-- Derived names add up to 12 bytes to the view name (<view>_refresh_log,
+-- <view>_log_started); PostgreSQL would silently truncate anything past 63
+-- bytes, while the library and these scripts look objects up by their full
+-- derived names.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
+              '22023',
+              format('libtechmv: view name %L is %s bytes long', :'view', octet_length(:'view')),
+              'Use a view name of at most 50 bytes so that the derived index, log table and function names fit in 63.')
+ WHERE octet_length(:'view') > 50
+\gexec
+
+\set value_key :view '_value_key'
+\set value_trgm :view '_value_trgm'
+\set log_table :view '_refresh_log'
+\set log_started :view '_log_started'
+\set refresh_func :view '_refresh'
+\set cron_job 'refresh_' :view
