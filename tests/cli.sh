@@ -323,9 +323,12 @@ expect 0 "refresh --nowait while locked" "$techmv" refresh --nowait -d "$db"
 assert "refresh --nowait: silent" sh -c '[ ! -s "$1" ] && [ ! -s "$2" ]' sh "$tmp/out" "$tmp/err"
 expect 0 "refresh --nowait --verbose while locked" "$techmv" refresh --nowait --verbose -d "$db"
 assert "refresh --nowait --verbose: says it skipped" grep_err 'skipped: another refresh is running'
-expect 1 "refresh --lock-timeout 50 while locked" "$techmv" refresh --lock-timeout 50 -d "$db"
 expect 0 "status while locked (readers are not blocked)" \
   "$techmv" status -d "$db" --format json
+assert "status while locked: a refresh is running" \
+  py status "$tmp/out" healthy=true refresh_running=true
+expect 1 "refresh --lock-timeout 50 while locked" "$techmv" refresh --lock-timeout 50 -d "$db"
+expect 1 "status after a lock timeout" "$techmv" status -d "$db" --format json
 cp "$tmp/out" "$tmp/failed.json"
 echo "COMMIT;" >&3
 exec 3>&-
