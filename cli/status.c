@@ -90,6 +90,8 @@ static void judge(report *r, int64_t max_age) {
   if (st->schema_installed > 0 && st->schema_installed < st->schema_expected)
     add_problem(r, "schema version %d installed, %d needed",
                 st->schema_installed, st->schema_expected);
+  if (st->needs_rebuild)
+    add_problem(r, "the set needs a rebuild (the source was truncated)");
   if (st->failures_since_last_refresh > 0 ||
       (st->has_last_failure &&
        (!st->has_last_refresh || st->last_failure_at > st->last_refresh_at)))
@@ -161,6 +163,11 @@ static size_t collect(const report *r, field *f) {
     st->last_failure_message ? st->last_failure_message : "",
     lf && st->last_failure_message != NULL);
   I("failures_since_last_refresh", st->failures_since_last_refresh, 1);
+  S("mode", st->mode == TECHMV_MODE_LIVE ? "live" : "view", 1);
+  B("needs_rebuild", st->needs_rebuild);
+  I("pending_changes", st->pending_changes, st->pending_changes >= 0);
+  D("oldest_pending_age_s", st->oldest_pending_age_s,
+    st->oldest_pending_age_s >= 0);
 #undef B
 #undef I
 #undef D
@@ -351,6 +358,18 @@ static void print_prom(FILE *out, const report *r) {
   prom_int(out, "techmv_failures_since_last_refresh",
            "Failed refresh attempts since the last successful refresh.", r,
            st->failures_since_last_refresh, 1);
+  prom_int(out, "techmv_live",
+           "Whether the set is kept live (1) or as a materialized view (0).", r,
+           st->mode == TECHMV_MODE_LIVE, 1);
+  prom_int(out, "techmv_needs_rebuild",
+           "Live mode: whether the next refresh rebuilds the set.", r,
+           st->needs_rebuild, 1);
+  prom_int(out, "techmv_pending_changes",
+           "Live mode: committed changes not yet applied to the set.", r,
+           st->pending_changes, st->pending_changes >= 0);
+  prom_double(out, "techmv_oldest_pending_age_seconds",
+              "Live mode: age of the oldest change not yet applied.", r,
+              st->oldest_pending_age_s, st->oldest_pending_age_s >= 0);
 }
 
 int cmd_status(int argc, char **argv) {

@@ -81,12 +81,14 @@ NUMBERS = {"rows", "total_bytes", "table_bytes", "index_bytes",
            "last_refresh_duration_ms", "last_refresh_age_s",
            "refresh_running_pid", "replay_lag_s", "replay_lag_bytes",
            "schema_installed", "schema_expected", "long_values",
-           "last_failure_age_s", "failures_since_last_refresh"}
+           "last_failure_age_s", "failures_since_last_refresh",
+           "pending_changes", "oldest_pending_age_s"}
 BOOLS = {"healthy", "installed", "populated", "last_refresh_concurrently",
-         "refresh_running", "is_standby", "named_statements"}
+         "refresh_running", "is_standby", "named_statements",
+         "needs_rebuild"}
 TIMES = {"last_refresh_at", "last_failure_at"}
 STRINGS = {"view", "database", "last_failure_sqlstate",
-           "last_failure_message"}
+           "last_failure_message", "mode"}
 
 
 def mode_status(path, *expect):
