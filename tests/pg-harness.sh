@@ -36,9 +36,12 @@ if [ -z "${TECHMV_HARNESS_INSIDE:-}" ]; then
   case ",${TECHMV_HARNESS_EXTRAS:-}," in *,cron,*)
     cron_opts="-o shared_preload_libraries=pg_cron -o cron.database_name=techmv_cron" ;;
   esac
-  # Durability buys nothing in a cluster that lives for one test run.
+  # Durability buys nothing in a cluster that lives for one test run; and
+  # clients under valgrind can take longer than the default minute to
+  # authenticate when several connect at once.
   exec pg_virtualenv -t -c "-p $port" -o fsync=off -o synchronous_commit=off \
-    -o full_page_writes=off -o max_connections=60 $cron_opts \
+    -o full_page_writes=off -o max_connections=60 \
+    -o authentication_timeout=600s $cron_opts \
     sh "$0" "$@"
 fi
 
