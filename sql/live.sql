@@ -256,10 +256,10 @@ WITH consumed AS (
 ), tally AS (
     SELECT (SELECT count(*) FROM consumed) AS deltas,
            (SELECT count(*) FROM upd) AS updated,
-           coalesce((SELECT sum(CASE WHEN i.long THEN 0 ELSE 1 END) FROM ins), 0)
-             - coalesce((SELECT sum(CASE WHEN d.long THEN 0 ELSE 1 END) FROM del), 0) AS d_values,
-           coalesce((SELECT sum(CASE WHEN i.long THEN 1 ELSE 0 END) FROM ins), 0)
-             - coalesce((SELECT sum(CASE WHEN d.long THEN 1 ELSE 0 END) FROM del), 0) AS d_long,
+           coalesce((SELECT sum(CASE WHEN i.long THEN 0 ELSE 1 END) FROM ins i), 0)
+             - coalesce((SELECT sum(CASE WHEN d.long THEN 0 ELSE 1 END) FROM del d), 0) AS d_values,
+           coalesce((SELECT sum(CASE WHEN i.long THEN 1 ELSE 0 END) FROM ins i), 0)
+             - coalesce((SELECT sum(CASE WHEN d.long THEN 1 ELSE 0 END) FROM del d), 0) AS d_long,
            EXISTS (SELECT 1 FROM cur c WHERE c.n + c.delta < 0 OR c.tid IS NULL AND c.delta < 0) AS broken
 )
 UPDATE %1$I.%4$I st
