@@ -59,7 +59,7 @@ SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL, 'all functions ar
   FROM pg_proc p
  WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'mv_distinct_technologies%'
    AND p.proname <> 'mv_distinct_technologies_schema_3'
-   AND NOT (p.prosecdef AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']
+   AND NOT (p.prosecdef AND p.proconfig[1] = 'search_path=pg_catalog, pg_temp'
             AND NOT has_function_privilege('public', p.oid, 'EXECUTE'));
 
 -- The initial population is a logged rebuild and exact.
