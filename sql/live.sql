@@ -11,10 +11,13 @@
 --        -f sql/names.sql -f sql/live.sql
 --
 -- Design, in short:
--- * Writers only append (value, delta) rows to <view>_pending, inside their
---   own transaction, from triggers on the source: statement-level INSERT and
+-- * Writers only append rows to <view>_pending, inside their own
+--   transaction, from triggers on the source: statement-level INSERT and
 --   DELETE triggers aggregate their transition tables, a row-level trigger
 --   handles UPDATE OF <source_column> only when the array really changed.
+--   A pending row (plus, minus, times) means: add times to the count of
+--   every value in plus, subtract it from every value in minus.  A
+--   single-row statement appends one row, whatever the array's length.
 --   The deltas commit or roll back with the change that produced them, and
 --   no writer ever updates a row another writer could touch: no waits, no
 --   deadlocks between writers because of the set.
@@ -119,12 +122,14 @@ CREATE INDEX :"value_trgm" ON :"schema".:"view" USING gin (value_lower :"trgm_sc
 -- NULLs are distinct, so this constrains long values only.
 CREATE UNIQUE INDEX :"live_md5_key" ON :"schema".:"view" (value_md5);
 
--- Append-only and index-free: a writer's insert here costs one heap tuple and
--- never waits.  The drainer deletes what it applied; vacuum is asked for
--- early so that the next drain's scan stays short.
+-- Append-only and index-free: a writer's statement costs one heap tuple here
+-- (a bulk statement one per distinct count) and never waits.  The drainer
+-- deletes what it applied; vacuum is asked for early so that the next
+-- drain's scan stays short.
 CREATE TABLE :"schema".:"live_pending" (
-    value     text COLLATE :live_collation NOT NULL,
-    delta     integer NOT NULL,
+    plus      text[] COLLATE :live_collation NOT NULL DEFAULT '{}',
+    minus     text[] COLLATE :live_collation NOT NULL DEFAULT '{}',
+    times     integer NOT NULL DEFAULT 1,
     queued_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000,
         autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000);
@@ -169,28 +174,31 @@ SELECT format($fmt$
 CREATE FUNCTION %1$I.%2$I() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_sort = off AS $body$
 BEGIN
-    INSERT INTO %1$I.%3$I (value, delta)
-    SELECT u.e, %5$s count(*)::integer
-      FROM (%6$s) AS u
-     GROUP BY u.e;
+    INSERT INTO %1$I.%3$I (%5$s, times)
+    SELECT array_agg(c.e), c.n
+      FROM (SELECT u.e, count(*)::integer AS n FROM (%6$s) AS u GROUP BY u.e) AS c
+     GROUP BY c.n;
     RETURN NULL;
 END
 $body$
 $fmt$, :'schema', fn, :'live_pending', tbl, sign, format(:'live_elements', tbl))
-  FROM (VALUES (:'live_on_insert', 'new_rows', ''), (:'live_on_delete', 'old_rows', '-')) AS t(fn, tbl, sign)
+  FROM (VALUES (:'live_on_insert', 'new_rows', 'plus'), (:'live_on_delete', 'old_rows', 'minus')) AS t(fn, tbl, sign)
 \gexec
 
 -- Fired only for rows whose array changed (the trigger's WHEN), so updates of
 -- other columns cost nothing.  EXCEPT removes duplicates; NULL elements are
--- filtered after it.
+-- filtered after it; a permutation appends nothing.
 SELECT format($fmt$
 CREATE FUNCTION %1$I.%2$I() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
-    INSERT INTO %1$I.%3$I (value, delta)
-    SELECT a.e, 1 FROM (SELECT unnest(NEW.%4$I) EXCEPT SELECT unnest(OLD.%4$I)) AS a(e) WHERE a.e IS NOT NULL
-    UNION ALL
-    SELECT d.e, -1 FROM (SELECT unnest(OLD.%4$I) EXCEPT SELECT unnest(NEW.%4$I)) AS d(e) WHERE d.e IS NOT NULL;
+    INSERT INTO %1$I.%3$I (plus, minus)
+    SELECT d.plus, d.minus
+      FROM (SELECT ARRAY(SELECT a.e FROM (SELECT unnest(NEW.%4$I) EXCEPT SELECT unnest(OLD.%4$I)) AS a(e)
+                          WHERE a.e IS NOT NULL) AS plus,
+                   ARRAY(SELECT r.e FROM (SELECT unnest(OLD.%4$I) EXCEPT SELECT unnest(NEW.%4$I)) AS r(e)
+                          WHERE r.e IS NOT NULL) AS minus) AS d
+     WHERE cardinality(d.plus) > 0 OR cardinality(d.minus) > 0;
     RETURN NULL;
 END
 $body$
@@ -240,10 +248,13 @@ CREATE TRIGGER :"live_on_trunc" AFTER TRUNCATE ON :"schema".:"source_table"
 -- blocked by neither.
 SELECT format($fmt$
 WITH consumed AS (
-    DELETE FROM %1$I.%3$I p RETURNING p.value, p.delta
+    DELETE FROM %1$I.%3$I p RETURNING p.plus, p.minus, p.times
 ), summed AS (
-    SELECT c.value AS raw, sum(c.delta) AS delta
-      FROM consumed c GROUP BY c.value
+    SELECT d.raw, sum(d.delta) AS delta
+      FROM (SELECT e.raw, c.times::bigint AS delta FROM consumed c CROSS JOIN LATERAL unnest(c.plus) AS e(raw)
+            UNION ALL
+            SELECT e.raw, -c.times::bigint FROM consumed c CROSS JOIN LATERAL unnest(c.minus) AS e(raw)) AS d
+     GROUP BY d.raw
 ), keyed AS (
     SELECT CASE WHEN octet_length(s.raw) <= 1024 THEN s.raw END AS value,
            CASE WHEN octet_length(s.raw) > 1024 THEN md5(s.raw) END AS value_md5,
@@ -481,12 +492,15 @@ REVOKE ALL ON FUNCTION :"schema".:"live_on_delete"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION :"schema".:"live_on_trunc"() FROM PUBLIC;
 
 -- What monitoring needs, without touching the set: the pending table is short
--- when drains keep up, and the state row is one row.  Nothing here waits for
+-- when drains keep up, and the state row is one row.  pending_changes counts
+-- pending rows (about one per changed row or statement), pending_values the
+-- value deltas they carry.  Nothing here waits for
 -- a drain or a rebuild.
 SELECT format($fmt$
 CREATE VIEW %1$I.%2$I AS
 SELECT 'live'::text                                                      AS mode,
        p.pending_changes,
+       p.pending_values,
        extract(epoch FROM pg_catalog.now() - p.oldest)::double precision AS oldest_pending_age_seconds,
        s.needs_rebuild,
        s.last_apply_at,
@@ -494,7 +508,10 @@ SELECT 'live'::text                                                      AS mode
        s.value_count,
        s.long_values
   FROM %1$I.%3$I s
- CROSS JOIN (SELECT pg_catalog.count(*) AS pending_changes, pg_catalog.min(q.queued_at) AS oldest
+ CROSS JOIN (SELECT pg_catalog.count(*) AS pending_changes,
+                    COALESCE(pg_catalog.sum(pg_catalog.cardinality(q.plus) + pg_catalog.cardinality(q.minus)), 0)
+                        AS pending_values,
+                    pg_catalog.min(q.queued_at) AS oldest
                FROM %1$I.%4$I q) p
 $fmt$, :'schema', :'live_status', :'live_state', :'live_pending')
 \gexec

@@ -5,8 +5,15 @@
 
 CREATE FUNCTION pg_temp.drain() RETURNS text LANGUAGE sql AS
 $$SELECT status || ' ' || "concurrently" FROM mv_distinct_technologies_refresh()$$;
+-- The pending deltas summed per value.
 CREATE FUNCTION pg_temp.pending() RETURNS TABLE (value text, delta integer) LANGUAGE sql AS
-$$SELECT value, delta FROM mv_distinct_technologies_pending$$;
+$$SELECT d.e, sum(d.n)::integer
+    FROM (SELECT e, p.times AS n FROM mv_distinct_technologies_pending p, unnest(p.plus) AS e
+          UNION ALL
+          SELECT e, -p.times FROM mv_distinct_technologies_pending p, unnest(p.minus) AS e) AS d
+   GROUP BY d.e$$;
+CREATE FUNCTION pg_temp.pending_rows() RETURNS bigint LANGUAGE sql AS
+$$SELECT count(*) FROM mv_distinct_technologies_pending$$;
 
 SELECT matches(:'out'::text, 'exit=0$', 'live.sql installs');
 
@@ -21,9 +28,15 @@ INSERT INTO companies VALUES
 SELECT bag_eq('SELECT * FROM pg_temp.pending()',
               $$VALUES ('T-new', 2), ('T-other', 1), ('PostgreSQL', 1)$$,
               'a multi-row INSERT appends one delta per value');
+SELECT is(pg_temp.pending_rows(), 2::bigint, 'one pending row per distinct count');
 SELECT is(pg_temp.drain(), 'refreshed true', 'a drain applies them');
 SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after INSERT');
-SELECT is((SELECT count(*) FROM mv_distinct_technologies_pending), 0::bigint, 'the drain consumed every delta');
+SELECT is(pg_temp.pending_rows(), 0::bigint, 'the drain consumed every delta');
+INSERT INTO companies VALUES (1006, 'f', ARRAY['T-one', 'PostgreSQL', 'Python', 'Go', 'Rust']);
+SELECT is(pg_temp.pending_rows(), 1::bigint, 'a single-row INSERT appends one pending row');
+SELECT bag_eq('SELECT unnest(plus) FROM mv_distinct_technologies_pending',
+              $$VALUES ('T-one'), ('PostgreSQL'), ('Python'), ('Go'), ('Rust')$$, 'carrying all its values');
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
 
 INSERT INTO companies SELECT 2000 + i, 'copy', ARRAY['T-sel-' || i % 3, 'T-new'] FROM generate_series(1, 10) i;
 SELECT bag_eq('SELECT * FROM pg_temp.pending()',
@@ -44,10 +57,16 @@ SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after INS
 -- UPDATE of another column, or to an equal array, appends nothing.
 UPDATE companies SET name = name || '!' WHERE id <= 100;
 UPDATE companies SET technologies = technologies WHERE id <= 100;
-SELECT is((SELECT count(*) FROM pg_temp.pending()), 0::bigint, 'UPDATE of other columns or to the same array: no delta');
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
+UPDATE companies SET name = name || '!' WHERE id <= 100;
+UPDATE companies SET technologies = technologies WHERE id <= 100;
+SELECT is(pg_temp.pending_rows(), 0::bigint, 'UPDATE of other columns or to the same array: no delta');
 -- A permutation changes the array but not the set of its elements.
 UPDATE companies SET technologies = ARRAY(SELECT unnest(technologies) ORDER BY 1 DESC) WHERE id = 1;
-SELECT is((SELECT count(*) FROM pg_temp.pending()), 0::bigint, 'a permutation: no delta');
+SELECT is(pg_temp.pending_rows(), 0::bigint, 'a permutation: no delta');
+UPDATE companies SET technologies[1] = 'T-swap' WHERE id = 7;
+SELECT is(pg_temp.pending_rows(), 1::bigint, 'replacing one element appends one pending row');
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
 
 -- UPDATE adding, removing, replacing, duplicating, emptying, nulling.
 UPDATE companies SET technologies = technologies || 'T-added'::text WHERE id = 1;
@@ -97,7 +116,7 @@ SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after a p
 BEGIN;
 DELETE FROM companies WHERE id <= 200;
 ROLLBACK;
-SELECT is((SELECT count(*) FROM pg_temp.pending()), 0::bigint, 'a rolled-back transaction leaves no delta');
+SELECT is(pg_temp.pending_rows(), 0::bigint, 'a rolled-back transaction leaves no delta');
 
 -- Long values are kept by md5, counted and never served.
 INSERT INTO companies VALUES (5001, 'long', ARRAY[repeat('L', 2000), repeat('L', 2000), 'T-short']),
