@@ -16,8 +16,10 @@
 --   DELETE triggers aggregate their transition tables, a row-level trigger
 --   handles UPDATE OF <source_column> only when the array really changed.
 --   A pending row (plus, minus, times) means: add times to the count of
---   every value in plus, subtract it from every value in minus.  A
---   single-row statement appends one row, whatever the array's length.
+--   every distinct non-NULL element of plus, subtract it from every one of
+--   minus.  INSERT and DELETE append each row's array as it is; UPDATE
+--   appends the elements added and removed.  A changed row costs one tuple,
+--   whatever the array's length.
 --   The deltas commit or roll back with the change that produced them, and
 --   no writer ever updates a row another writer could touch: no waits, no
 --   deadlocks between writers because of the set.
@@ -148,40 +150,38 @@ CREATE TABLE :"schema".:"live_state" (
 );
 INSERT INTO :"schema".:"live_state" (needs_rebuild) VALUES (true);
 
--- The distinct non-NULL elements of each row of a relation, one row each, as
--- a format() template taking the relation.  An element is kept where it first
--- occurs (array_position stops there), which costs less than a DISTINCT per
--- row; that is quadratic in the array's length, so long arrays take the
--- DISTINCT.
-SELECT format($fmt$
-        SELECT e.v AS e
+-- The distinct non-NULL elements of each array of a relation, one row each
+-- with a weight, as a format() template taking the relation, the array
+-- column and the weight.  An element is kept where it first occurs
+-- (array_position stops there), which costs less than a DISTINCT per row;
+-- that is quadratic in the array's length, so long arrays take the DISTINCT.
+-- Used by the drainer on the pending rows and by the rebuild on the source.
+SELECT $fmt$
+        SELECT e.v AS e, %3$s AS w
           FROM %1$s r CROSS JOIN LATERAL unnest(r.%2$s) WITH ORDINALITY AS e(v, i)
          WHERE cardinality(r.%2$s) <= 64 AND e.v IS NOT NULL AND array_position(r.%2$s, e.v) = e.i
         UNION ALL
-        SELECT x.e
+        SELECT x.e, %3$s
           FROM %1$s r CROSS JOIN LATERAL (SELECT DISTINCT y.e FROM unnest(r.%2$s) AS y(e) WHERE y.e IS NOT NULL) AS x
-         WHERE cardinality(r.%2$s) > 64$fmt$, '%1$s', replace(format('%I', :'source_column'), '%', '%%')) AS live_elements
+         WHERE cardinality(r.%2$s) > 64$fmt$ AS live_elements
 \gset
 
 -- Trigger functions run with the owner's rights so that writers need no
 -- privilege on the pending table (and cannot forge deltas by hand).
--- Duplicates within one array count once, NULL elements not at all; a NULL or
--- empty array contributes nothing (unnest yields no row).
--- enable_sort is off because the planner, with no statistics on a transition
--- table, estimates a handful of rows and sorts: a 100,000-row statement's
--- 1.7 million elements then go through an external sort instead of a hash.
+-- INSERT and DELETE append each row's array as it is, one pending row per
+-- source row that has elements: no aggregation on the writer's side (for a
+-- 100,000-row statement that was as costly as the insert itself); the drainer
+-- removes duplicates and NULL elements.
 SELECT format($fmt$
 CREATE FUNCTION %1$I.%2$I() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_sort = off AS $body$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
-    INSERT INTO %1$I.%3$I (%5$s, times)
-    SELECT array_agg(c.e), c.n
-      FROM (SELECT u.e, count(*)::integer AS n FROM (%6$s) AS u GROUP BY u.e) AS c
-     GROUP BY c.n;
+    INSERT INTO %1$I.%3$I (%5$s)
+    SELECT r.%6$I FROM %4$s r WHERE cardinality(r.%6$I) > 0;
     RETURN NULL;
 END
 $body$
-$fmt$, :'schema', fn, :'live_pending', tbl, sign, format(:'live_elements', tbl))
+$fmt$, :'schema', fn, :'live_pending', tbl, sign, :'source_column')
   FROM (VALUES (:'live_on_insert', 'new_rows', 'plus'), (:'live_on_delete', 'old_rows', 'minus')) AS t(fn, tbl, sign)
 \gexec
 
@@ -250,11 +250,11 @@ SELECT format($fmt$
 WITH consumed AS (
     DELETE FROM %1$I.%3$I p RETURNING p.plus, p.minus, p.times
 ), summed AS (
-    SELECT d.raw, sum(d.delta) AS delta
-      FROM (SELECT e.raw, c.times::bigint AS delta FROM consumed c CROSS JOIN LATERAL unnest(c.plus) AS e(raw)
+    SELECT d.e AS raw, sum(d.w) AS delta
+      FROM (%5$s
             UNION ALL
-            SELECT e.raw, -c.times::bigint FROM consumed c CROSS JOIN LATERAL unnest(c.minus) AS e(raw)) AS d
-     GROUP BY d.raw
+            %6$s) AS d
+     GROUP BY d.e
 ), keyed AS (
     SELECT CASE WHEN octet_length(s.raw) <= 1024 THEN s.raw END AS value,
            CASE WHEN octet_length(s.raw) > 1024 THEN md5(s.raw) END AS value_md5,
@@ -297,7 +297,9 @@ UPDATE %1$I.%4$I st
        last_apply_at = clock_timestamp()
   FROM tally t
 RETURNING st.value_count, st.long_values
-$fmt$, :'schema', :'view', :'live_pending', :'live_state') AS live_apply_sql,
+$fmt$, :'schema', :'view', :'live_pending', :'live_state',
+       format(:'live_elements', 'consumed', 'plus', 'r.times::bigint'),
+       format(:'live_elements', 'consumed', 'minus', '-r.times::bigint')) AS live_apply_sql,
        format($fmt$
 WITH consumed AS (
     DELETE FROM %1$I.%3$I p RETURNING 1
@@ -306,7 +308,7 @@ WITH consumed AS (
 ), fresh AS (
     SELECT CASE WHEN octet_length(u.e) <= 1024 THEN u.e END AS value,
            CASE WHEN octet_length(u.e) > 1024 THEN md5(u.e) END AS value_md5,
-           count(*) AS n
+           sum(u.w) AS n
       FROM (%6$s) AS u
      GROUP BY u.e
 ), j AS (
@@ -346,11 +348,15 @@ UPDATE %1$I.%4$I st
   FROM tally t
 RETURNING st.value_count, st.long_values
 $fmt$, :'schema', :'view', :'live_pending', :'live_state', :'source_table',
-       format(:'live_elements', format('%I.%I', :'schema', :'source_table'))) AS live_rebuild_sql
+       format(:'live_elements', format('%I.%I', :'schema', :'source_table'),
+              format('%I', :'source_column'), '1::bigint')) AS live_rebuild_sql
 \gset
 
--- enable_sort is off for the reason given at the triggers.  Same prologue as
--- the materialized view's refresh function (see install.sql): names baked in and quoted, fixed search_path, the advisory
+-- enable_sort is off because the planner, with no statistics on a CTE over
+-- a data-modifying statement, estimates a handful of rows and sorts: a
+-- backlog of 1.7 million elements would then go through an external sort
+-- instead of a hash.  Same prologue as the materialized view's refresh
+-- function (see install.sql): names baked in and quoted, fixed search_path, the advisory
 -- lock (1952803693 << 32) | oid of the set, wait => false never waits
 -- (lock_timeout 1ms for everything that takes a lock), the caller's
 -- lock_timeout put back, every attempt past the lock logged, failures

@@ -5,12 +5,14 @@
 
 CREATE FUNCTION pg_temp.drain() RETURNS text LANGUAGE sql AS
 $$SELECT status || ' ' || "concurrently" FROM mv_distinct_technologies_refresh()$$;
--- The pending deltas summed per value.
+-- The pending deltas summed per value (each array's distinct elements).
 CREATE FUNCTION pg_temp.pending() RETURNS TABLE (value text, delta integer) LANGUAGE sql AS
 $$SELECT d.e, sum(d.n)::integer
-    FROM (SELECT e, p.times AS n FROM mv_distinct_technologies_pending p, unnest(p.plus) AS e
+    FROM (SELECT DISTINCT p.ctid, e, p.times AS n FROM mv_distinct_technologies_pending p, unnest(p.plus) AS e
+           WHERE e IS NOT NULL
           UNION ALL
-          SELECT e, -p.times FROM mv_distinct_technologies_pending p, unnest(p.minus) AS e) AS d
+          SELECT DISTINCT p.ctid, e, -p.times FROM mv_distinct_technologies_pending p, unnest(p.minus) AS e
+           WHERE e IS NOT NULL) AS d
    GROUP BY d.e$$;
 CREATE FUNCTION pg_temp.pending_rows() RETURNS bigint LANGUAGE sql AS
 $$SELECT count(*) FROM mv_distinct_technologies_pending$$;
@@ -27,8 +29,8 @@ INSERT INTO companies VALUES
     (1005, 'e', ARRAY[NULL]::text[]);
 SELECT bag_eq('SELECT * FROM pg_temp.pending()',
               $$VALUES ('T-new', 2), ('T-other', 1), ('PostgreSQL', 1)$$,
-              'a multi-row INSERT appends one delta per value');
-SELECT is(pg_temp.pending_rows(), 2::bigint, 'one pending row per distinct count');
+              'a multi-row INSERT appends deltas of distinct elements');
+SELECT is(pg_temp.pending_rows(), 3::bigint, 'one pending row per row with elements');
 SELECT is(pg_temp.drain(), 'refreshed true', 'a drain applies them');
 SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after INSERT');
 SELECT is(pg_temp.pending_rows(), 0::bigint, 'the drain consumed every delta');
