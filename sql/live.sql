@@ -298,8 +298,8 @@ UPDATE %1$I.%4$I st
   FROM tally t
 RETURNING st.value_count, st.long_values
 $fmt$, :'schema', :'view', :'live_pending', :'live_state',
-       format(:'live_elements', 'consumed', 'plus', 'r.times::bigint'),
-       format(:'live_elements', 'consumed', 'minus', '-r.times::bigint')) AS live_apply_sql,
+       format(:'live_elements', 'consumed', 'plus', 'r.times'),
+       format(:'live_elements', 'consumed', 'minus', '-r.times')) AS live_apply_sql,
        format($fmt$
 WITH consumed AS (
     DELETE FROM %1$I.%3$I p RETURNING 1
@@ -349,13 +349,16 @@ UPDATE %1$I.%4$I st
 RETURNING st.value_count, st.long_values
 $fmt$, :'schema', :'view', :'live_pending', :'live_state', :'source_table',
        format(:'live_elements', format('%I.%I', :'schema', :'source_table'),
-              format('%I', :'source_column'), '1::bigint')) AS live_rebuild_sql
+              format('%I', :'source_column'), '1')) AS live_rebuild_sql
 \gset
 
 -- enable_sort is off because the planner, with no statistics on a CTE over
 -- a data-modifying statement, estimates a handful of rows and sorts: a
 -- backlog of 1.7 million elements would then go through an external sort
--- instead of a hash.  Same prologue as the materialized view's refresh
+-- instead of a hash.  jit is off because the pending table's statistics are
+-- stale by nature (it is emptied by every drain), and a compilation costs
+-- more than a typical drain.  The weights are integers so that sum() stays
+-- bigint, not numeric.  Same prologue as the materialized view's refresh
 -- function (see install.sql): names baked in and quoted, fixed search_path, the advisory
 -- lock (1952803693 << 32) | oid of the set, wait => false never waits
 -- (lock_timeout 1ms for everything that takes a lock), the caller's
@@ -380,6 +383,7 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET enable_sort = off
+SET jit = off
 AS $body$
 DECLARE
     v_saved_lock_timeout text;
