@@ -108,14 +108,16 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; 
 -- keyed by its md5, counted but never served, exactly as in the
 -- materialized view.  n > 0 always: a value whose count reaches 0 is deleted
 -- by the drainer in the same statement, so the check only guards against a
--- bug.  fillfactor leaves room for HOT updates of n, which touch no index.
+-- bug.  fillfactor leaves room for HOT updates of n, which touch no index;
+-- an early vacuum keeps pages all-visible, so that the library's ordered
+-- walks stay index-only as on the materialized view.
 CREATE TABLE :"schema".:"view" (
     value       text COLLATE :live_collation,
     value_lower text COLLATE :live_collation,
     value_md5   text,
     n           bigint NOT NULL CHECK (n > 0),
     CHECK ((value IS NULL) <> (value_md5 IS NULL))
-) WITH (fillfactor = 90);
+) WITH (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
 
 -- Same index as the materialized view's: the library's ORDER BY value LIMIT
 -- and keyset pages get the same plans (index-only scans).
@@ -124,8 +126,8 @@ CREATE INDEX :"value_trgm" ON :"schema".:"view" USING gin (value_lower :"trgm_sc
 -- NULLs are distinct, so this constrains long values only.
 CREATE UNIQUE INDEX :"live_md5_key" ON :"schema".:"view" (value_md5);
 
--- Append-only and index-free: a writer's statement costs one heap tuple here
--- (a bulk statement one per distinct count) and never waits.  The drainer
+-- Append-only and index-free: a changed source row costs one heap tuple here,
+-- and a writer never waits.  The drainer
 -- deletes what it applied; vacuum is asked for early so that the next
 -- drain's scan stays short.
 CREATE TABLE :"schema".:"live_pending" (
@@ -206,8 +208,12 @@ $fmt$, :'schema', :'live_on_update', :'live_pending', :'source_column')
 \gexec
 
 -- TRUNCATE has no transition table: the set is marked for a rebuild, which
--- the next drain does.  TRUNCATE holds AccessExclusiveLock on the source, so
--- taking the state row's lock here makes nobody else wait.
+-- the next drain does.  The state row is written only here, by drains and by
+-- rebuilds, never by ordinary writers; a drain that wrote it first makes the
+-- TRUNCATE wait until the drain commits.  An apply never locks the source,
+-- and a rebuild's statement locks the source before it writes the state row,
+-- so neither can deadlock with a TRUNCATE (unless one transaction calls them
+-- twice: then the second call fails, logged, like any deadlock).
 SELECT format($fmt$
 CREATE FUNCTION %1$I.%2$I() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
@@ -389,7 +395,7 @@ DECLARE
     v_saved_lock_timeout text;
     v_oid                oid;
     v_key                bigint;
-    v_rebuild            boolean := %8$L;
+    v_rebuild            boolean := %8$s;
     v_start              timestamptz;
     v_status             text;
     v_duration           double precision;
@@ -489,7 +495,7 @@ END
 $body$
 $fmt$,
     :'schema', fn, :'schema', :'view', :'live_apply_sql', :'live_rebuild_sql',
-    :'live_state', rebuild, :'log_table')
+    :'live_state', rebuild::text, :'log_table')
   FROM (VALUES (:'refresh_func', false), (:'live_rebuild', true)) AS t(fn, rebuild)
 \gexec
 
