@@ -83,6 +83,7 @@ for r in $(seq "$rounds"); do
 done
 for db in none live; do
   $psql -d "$db" -c 'VACUUM companies'
+  rm -f pgbench_log.*
   pgbench -n -d "$db" $vars -f "$here/load.sql" -t 5 -l >"out.load.$db" 2>&1 || { cat "out.load.$db"; exit 1; }
   cat pgbench_log.* | awk '{print $3}' >"lat.load.$db"
   sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "out.load.$db" >"tps.load.$db"
@@ -121,7 +122,7 @@ for kind in uniform zipf; do
       $psql -d "$db" -c 'VACUUM ANALYZE'
       $psql -d "$db" -c "$upd"
     done
-    $psql -d live -Atc 'SELECT pending_changes || '' rows, '' || pending_values || '' values'' FROM mv_distinct_technologies_live_status' >"backlog.$kind.pending"
+    $psql -d live -Atc "SELECT pending_changes || ' rows, ' || pending_values || ' values' FROM mv_distinct_technologies_live_status" >"backlog.$kind.pending"
     $psql -d live -Atc 'SELECT duration_ms FROM mv_distinct_technologies_refresh()' >>"backlog.$kind.drain"
     $psql -d live -Atc 'SELECT duration_ms FROM mv_distinct_technologies_rebuild()' >>"backlog.$kind.rebuild"
     $psql -d mv -Atc 'SELECT duration_ms FROM mv_distinct_technologies_refresh()' >>"backlog.$kind.mv"
