@@ -57,6 +57,15 @@
 \set live_on_update :view '_on_update'
 \set live_on_delete :view '_on_delete'
 \set live_on_trunc :view '_on_truncate'
+-- install.sql, switching from the materialized view, creates the set and its
+-- indexes under names of its own beside the view and renames them at the end.
+\if :{?live_build}
+\else
+  \set live_build :view
+  \set live_build_key :value_key
+  \set live_build_trgm :value_trgm
+  \set live_build_md5 :live_md5_key
+\endif
 
 SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
               to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
@@ -67,18 +76,18 @@ SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"sou
 -- writes nothing); anything else of that name stops the install.
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, DETAIL = %L, HINT = %L; END $chk$',
               '42P07',
-              format('libtechmv: %I.%I already exists and is not the live set of this source', :'schema', :'view'),
+              format('libtechmv: %I.%I already exists and is not the live set of this source', :'schema', :'live_build'),
               format('relkind %s, comment %s', c.relkind, coalesce(quote_literal(obj_description(c.oid, 'pg_class')), 'none')),
               'Pick another view name, or run rollback.sql with the variables of the earlier install first.')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = :'schema' AND c.relname = :'view'
+ WHERE n.nspname = :'schema' AND c.relname = :'live_build'
    AND (c.relkind <> 'r' OR obj_description(c.oid, 'pg_class') IS DISTINCT FROM :'live_marker')
 \gexec
 
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = :'schema' AND c.relname = :'view') AS live_installed
+                WHERE n.nspname = :'schema' AND c.relname = :'live_build') AS live_installed
 \gset
 
 \if :live_installed
@@ -111,7 +120,7 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; 
 -- bug.  fillfactor leaves room for HOT updates of n, which touch no index;
 -- an early vacuum keeps pages all-visible, so that the library's ordered
 -- walks stay index-only as on the materialized view.
-CREATE TABLE :"schema".:"view" (
+CREATE TABLE :"schema".:"live_build" (
     value       text COLLATE :live_collation,
     value_lower text COLLATE :live_collation,
     value_md5   text,
@@ -121,10 +130,10 @@ CREATE TABLE :"schema".:"view" (
 
 -- Same index as the materialized view's: the library's ORDER BY value LIMIT
 -- and keyset pages get the same plans (index-only scans).
-CREATE UNIQUE INDEX :"value_key" ON :"schema".:"view" (value) INCLUDE (value_lower);
-CREATE INDEX :"value_trgm" ON :"schema".:"view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
+CREATE UNIQUE INDEX :"live_build_key" ON :"schema".:"live_build" (value) INCLUDE (value_lower);
+CREATE INDEX :"live_build_trgm" ON :"schema".:"live_build" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
 -- NULLs are distinct, so this constrains long values only.
-CREATE UNIQUE INDEX :"live_md5_key" ON :"schema".:"view" (value_md5);
+CREATE UNIQUE INDEX :"live_build_md5" ON :"schema".:"live_build" (value_md5);
 
 -- Append-only and index-free: a changed source row costs one heap tuple here,
 -- and a writer never waits.  The drainer
@@ -532,10 +541,10 @@ SELECT 'live'::text                                                      AS mode
 $fmt$, :'schema', :'live_status', :'live_state', :'live_pending')
 \gexec
 
-COMMENT ON TABLE :"schema".:"view" IS :'live_marker';
-COMMENT ON INDEX :"schema".:"value_key" IS :'live_marker';
-COMMENT ON INDEX :"schema".:"value_trgm" IS :'live_marker';
-COMMENT ON INDEX :"schema".:"live_md5_key" IS :'live_marker';
+COMMENT ON TABLE :"schema".:"live_build" IS :'live_marker';
+COMMENT ON INDEX :"schema".:"live_build_key" IS :'live_marker';
+COMMENT ON INDEX :"schema".:"live_build_trgm" IS :'live_marker';
+COMMENT ON INDEX :"schema".:"live_build_md5" IS :'live_marker';
 COMMENT ON TABLE :"schema".:"live_pending" IS :'live_marker';
 COMMENT ON TABLE :"schema".:"live_state" IS :'live_marker';
 SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'live_marker')
@@ -558,7 +567,7 @@ COMMENT ON TRIGGER :"live_on_trunc" ON :"schema".:"source_table" IS :'live_marke
 \if :{?refresh_role}
 GRANT EXECUTE ON FUNCTION :"schema".:"refresh_func"(boolean, integer) TO :"refresh_role";
 GRANT EXECUTE ON FUNCTION :"schema".:"live_rebuild"(boolean, integer) TO :"refresh_role";
-GRANT SELECT ON :"schema".:"view", :"schema".:"live_status" TO :"refresh_role";
+GRANT SELECT ON :"schema".:"live_build", :"schema".:"live_status" TO :"refresh_role";
 \endif
 
 -- The first population is a rebuild, logged like any other; with
