@@ -83,5 +83,6 @@ int main(void) {
   add_long_value_tests(s);
   add_struct_version_tests(s);
   add_refresh_failure_tests(s);
+  add_live_mode_tests(s);
   return pgt_run(s);
 }

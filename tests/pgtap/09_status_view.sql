@@ -16,8 +16,12 @@ SELECT is((SELECT array_agg(attname::text || ' ' || format_type(atttypid, atttyp
                 'last_refresh_duration_ms double precision', 'last_refresh_age_seconds double precision',
                 'last_failure_at timestamp with time zone', 'last_failure_sqlstate text',
                 'last_failure_message text', 'failures_since_last_refresh bigint', 'refresh_running boolean',
-                'total_bytes bigint'],
-          'status view columns');
+                'total_bytes bigint', 'mode text', 'pending_changes bigint',
+                'oldest_pending_age_seconds double precision', 'needs_rebuild boolean'],
+          'status view columns (the same in live mode)');
+SELECT results_eq('SELECT mode, pending_changes, oldest_pending_age_seconds, needs_rebuild FROM mv_distinct_technologies_status',
+                  $$VALUES ('view', NULL::bigint, NULL::double precision, NULL::boolean)$$,
+                  'view mode: no backlog columns');
 SELECT is((SELECT count(*) FROM mv_distinct_technologies_status), 1::bigint, 'one row');
 SELECT is(status, 'refreshed', 'a refresh') FROM mv_distinct_technologies_refresh();
 
