@@ -15,5 +15,3 @@ CREATE TABLE IF NOT EXISTS :"schema".:"log_table" (
     message        text,
     long_values    bigint
 );
-CREATE OR REPLACE FUNCTION :"schema".:"compat_func"() RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT true';

@@ -338,7 +338,7 @@ static void *reader_main(void *arg) {
   while (!atomic_load(&stop_others)) {
     const char *p[1] = {after};
     PGresult *r = run(c, who,
-                      "SELECT v.value FROM " VIEW " v WHERE " VIEW "_schema_3() AND v.value IS NOT NULL "
+                      "SELECT v.value FROM " VIEW " v WHERE v.value IS NOT NULL "
                       "AND v.value > $1 ORDER BY v.value LIMIT 26",
                       1, p);
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
