@@ -183,6 +183,121 @@ SELECT clock_timestamp() AS build_started
 \set build_or_upgrade 0
 \endif
 
+-- One row for monitoring (sql_exporter, postgres_exporter custom queries).
+-- It reads only the catalogs, pg_locks and the log, never the view itself:
+-- even AccessShareLock on the view would wait for a plain REFRESH (the first
+-- population), and a scrape must not queue behind one or in front of one.
+-- So value_count and long_values come from the last successful refresh
+-- logged, which is what the view holds unless it was refreshed outside the
+-- function; total_bytes is left NULL while another session holds
+-- AccessExclusiveLock on the view, for the same reason.
+-- now() is the scrape's transaction start, as good as any for an age.
+-- Both modes' status views have the same columns; those of live mode alone
+-- are NULL here.  CREATE OR REPLACE keeps what the view was granted.
+\if :want_view
+SELECT format($fmt$
+CREATE OR REPLACE VIEW %1$I.%2$I AS
+SELECT 3                                                  AS schema_version,
+       true                                               AS installed,
+       c.relispopulated                                   AS populated,
+       CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
+       CASE WHEN c.relispopulated THEN ok.long_values END AS long_values,
+       ok.started_at                                      AS last_refresh_at,
+       ok.duration_ms                                     AS last_refresh_duration_ms,
+       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
+           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
+       bad.started_at                                     AS last_failure_at,
+       bad.sqlstate                                       AS last_failure_sqlstate,
+       bad.message                                        AS last_failure_message,
+       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
+         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_locks l
+                WHERE l.database = db.oid
+                  AND l.granted
+                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                  AND (l.locktype = 'relation' AND l.relation = c.oid
+                       AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
+                       OR l.locktype = 'advisory' AND l.classid = 1952803693
+                       AND l.objid = c.oid AND l.objsubid = 1)) AS refresh_running,
+       CASE WHEN c.relispopulated
+             AND NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_locks l
+                              WHERE l.database = db.oid AND l.locktype = 'relation'
+                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
+                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
+       'view'::text                                       AS mode,
+       NULL::bigint                                       AS pending_changes,
+       NULL::double precision                             AS oldest_pending_age_seconds,
+       NULL::boolean                                      AS needs_rebuild
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
+              WHERE d.datname = pg_catalog.current_database()) db
+  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms, f.row_count, f.long_values
+                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
+                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) bad ON true
+ WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'm'
+$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema') AS status_view_sql
+\gset
+\else
+-- Live mode: the set is always readable and never locked by a drain, so
+-- value_count, long_values and the backlog come from <view>_live_status
+-- (kept by the drainer); populated means rebuilt at least once.
+-- refresh_running is a drain or rebuild holding the advisory lock.
+SELECT format($fmt$
+CREATE OR REPLACE VIEW %1$I.%2$I AS
+SELECT 3                                                  AS schema_version,
+       true                                               AS installed,
+       ls.last_rebuild_at IS NOT NULL                     AS populated,
+       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.value_count END AS value_count,
+       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.long_values END AS long_values,
+       ok.started_at                                      AS last_refresh_at,
+       ok.duration_ms                                     AS last_refresh_duration_ms,
+       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
+           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
+       bad.started_at                                     AS last_failure_at,
+       bad.sqlstate                                       AS last_failure_sqlstate,
+       bad.message                                        AS last_failure_message,
+       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
+         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_locks l
+                WHERE l.database = db.oid
+                  AND l.granted
+                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                  AND l.locktype = 'advisory' AND l.classid = 1952803693
+                  AND l.objid = c.oid AND l.objsubid = 1) AS refresh_running,
+       CASE WHEN NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_locks l
+                              WHERE l.database = db.oid AND l.locktype = 'relation'
+                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
+                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
+       ls.mode                                            AS mode,
+       ls.pending_changes                                 AS pending_changes,
+       ls.oldest_pending_age_seconds                      AS oldest_pending_age_seconds,
+       ls.needs_rebuild                                   AS needs_rebuild
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
+              WHERE d.datname = pg_catalog.current_database()) db
+ CROSS JOIN %1$I.%6$I ls
+  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms
+                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
+                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) bad ON true
+ WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'r'
+$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema', :'live_status') AS status_view_sql
+\gset
+\endif
+
 \if :build_or_upgrade
 -- rollback.sql leaves pg_trgm installed: other objects of the database may
 -- have come to depend on it since.
@@ -566,120 +681,8 @@ SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_
 \gexec
 
 
--- One row for monitoring (sql_exporter, postgres_exporter custom queries).
--- It reads only the catalogs, pg_locks and the log, never the view itself:
--- even AccessShareLock on the view would wait for a plain REFRESH (the first
--- population), and a scrape must not queue behind one or in front of one.
--- So value_count and long_values come from the last successful refresh
--- logged, which is what the view holds unless it was refreshed outside the
--- function; total_bytes is left NULL while another session holds
--- AccessExclusiveLock on the view, for the same reason.
--- now() is the scrape's transaction start, as good as any for an age.
--- Both modes' status views have the same columns; those of live mode alone
--- are NULL here.  CREATE OR REPLACE keeps what the view was granted.
-\if :want_view
-SELECT format($fmt$
-CREATE OR REPLACE VIEW %1$I.%2$I AS
-SELECT 3                                                  AS schema_version,
-       true                                               AS installed,
-       c.relispopulated                                   AS populated,
-       CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
-       CASE WHEN c.relispopulated THEN ok.long_values END AS long_values,
-       ok.started_at                                      AS last_refresh_at,
-       ok.duration_ms                                     AS last_refresh_duration_ms,
-       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
-           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
-       bad.started_at                                     AS last_failure_at,
-       bad.sqlstate                                       AS last_failure_sqlstate,
-       bad.message                                        AS last_failure_message,
-       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
-         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
-       EXISTS (SELECT 1
-                 FROM pg_catalog.pg_locks l
-                WHERE l.database = db.oid
-                  AND l.granted
-                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
-                  AND (l.locktype = 'relation' AND l.relation = c.oid
-                       AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
-                       OR l.locktype = 'advisory' AND l.classid = 1952803693
-                       AND l.objid = c.oid AND l.objsubid = 1)) AS refresh_running,
-       CASE WHEN c.relispopulated
-             AND NOT EXISTS (SELECT 1
-                               FROM pg_catalog.pg_locks l
-                              WHERE l.database = db.oid AND l.locktype = 'relation'
-                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
-                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
-            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
-       'view'::text                                       AS mode,
-       NULL::bigint                                       AS pending_changes,
-       NULL::double precision                             AS oldest_pending_age_seconds,
-       NULL::boolean                                      AS needs_rebuild
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
-              WHERE d.datname = pg_catalog.current_database()) db
-  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms, f.row_count, f.long_values
-                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) ok ON true
-  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
-                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) bad ON true
- WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'm'
-$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema')
+SELECT :'status_view_sql'
 \gexec
-\else
--- Live mode: the set is always readable and never locked by a drain, so
--- value_count, long_values and the backlog come from <view>_live_status
--- (kept by the drainer); populated means rebuilt at least once.
--- refresh_running is a drain or rebuild holding the advisory lock.
-SELECT format($fmt$
-CREATE OR REPLACE VIEW %1$I.%2$I AS
-SELECT 3                                                  AS schema_version,
-       true                                               AS installed,
-       ls.last_rebuild_at IS NOT NULL                     AS populated,
-       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.value_count END AS value_count,
-       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.long_values END AS long_values,
-       ok.started_at                                      AS last_refresh_at,
-       ok.duration_ms                                     AS last_refresh_duration_ms,
-       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
-           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
-       bad.started_at                                     AS last_failure_at,
-       bad.sqlstate                                       AS last_failure_sqlstate,
-       bad.message                                        AS last_failure_message,
-       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
-         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
-       EXISTS (SELECT 1
-                 FROM pg_catalog.pg_locks l
-                WHERE l.database = db.oid
-                  AND l.granted
-                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
-                  AND l.locktype = 'advisory' AND l.classid = 1952803693
-                  AND l.objid = c.oid AND l.objsubid = 1) AS refresh_running,
-       CASE WHEN NOT EXISTS (SELECT 1
-                               FROM pg_catalog.pg_locks l
-                              WHERE l.database = db.oid AND l.locktype = 'relation'
-                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
-                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
-            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
-       ls.mode                                            AS mode,
-       ls.pending_changes                                 AS pending_changes,
-       ls.oldest_pending_age_seconds                      AS oldest_pending_age_seconds,
-       ls.needs_rebuild                                   AS needs_rebuild
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
-              WHERE d.datname = pg_catalog.current_database()) db
- CROSS JOIN %1$I.%6$I ls
-  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms
-                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) ok ON true
-  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
-                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) bad ON true
- WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'r'
-$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema', :'live_status')
-\gexec
-\endif
 
 \if :want_live
 \elif :is_beside
@@ -742,6 +745,17 @@ SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'mode_marke
 COMMENT ON VIEW :"schema".:"status_view" IS :'mode_marker';
 \endif
 
+\if :build_or_upgrade
+\else
+-- Version 3 status views made before the mode columns existed get them (a
+-- view can gain columns at its end in place); an up-to-date one is left
+-- alone, so that a second run still writes nothing.
+SELECT :'status_view_sql'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = pg_catalog.format('%I.%I', :'schema', :'status_view')::regclass
+                      AND a.attname = 'mode' AND NOT a.attisdropped)
+\gexec
+\endif
 
 -- The role also needs USAGE on the schema, which is the schema owner's call
 -- and is left alone here.
