@@ -705,15 +705,15 @@ DROP MATERIALIZED VIEW :"schema".:"view";
 ALTER TABLE :"schema".:"build_view" RENAME TO :"view";
 ALTER INDEX :"schema".:"build_md5" RENAME TO :"live_md5_key";
 \elif :is_switch
+DROP TABLE :"schema".:"view";
 -- Live mode's own objects go, dependents first.  Dropping the triggers
--- locks the source table (AccessExclusiveLock) until the commit: its readers
--- and writers wait from here too.
+-- locks the source table (AccessExclusiveLock) until the commit, so it comes
+-- after the set's drop, which may wait for the set's readers.
 SELECT o.drop_stmt
   FROM techmv_objects o
  WHERE o.found AND o.ours AND o.mode = 'live' AND o.drop_stmt IS NOT NULL
  ORDER BY o.drop_order, o.label
 \gexec
-DROP TABLE :"schema".:"view";
 ALTER MATERIALIZED VIEW :"schema".:"build_view" RENAME TO :"view";
 \else
 DROP MATERIALIZED VIEW :"schema".:"view";

@@ -64,10 +64,12 @@ SELECT coalesce(string_agg(format('pg_cron job %s (id %s); ', j.jobname, j.jobid
 \gset
 \endif
 
--- The indexes go with their tables.  Dependents first: the triggers call
--- their functions, the status views read the tables, and nothing may be left
--- pointing at a dropped object.  Dropping a trigger locks the source table
--- (AccessExclusiveLock) until the commit, which comes right after.
+-- The indexes go with their tables.  The set first: nothing of ours depends
+-- on it, and its drop may wait for its readers, which must not happen while
+-- the source table is locked: dropping a trigger locks it
+-- (AccessExclusiveLock) until the commit.  Then dependents first: the
+-- triggers call their functions, the status views read the tables, and
+-- nothing may be left pointing at a dropped object.
 SELECT coalesce(string_agg(o.label, ', ' ORDER BY o.kind, o.label), '') AS dropped
   FROM techmv_objects o
  WHERE o.found AND o.ours AND o.drop_stmt IS NOT NULL

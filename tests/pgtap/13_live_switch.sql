@@ -36,6 +36,21 @@ SELECT matches(:'out'::text, 'installed in view mode, not live mode', 'and says 
 SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'mv_distinct_technologies'::regclass), 'm', 'the view is unchanged');
 SELECT is_empty('SELECT * FROM live_leftovers', 'nothing of live mode was made');
 
+-- Readers are served by the old set until the swap: a reader's open
+-- transaction on it holds up nothing before the drop of the old set, where
+-- the switch waits for it (here it gives up after lock_timeout and changes
+-- nothing).
+\set droplines `grep -n -e '^DROP MATERIALIZED VIEW :"schema".:"view";$' -e '^DROP TABLE :"schema".:"view";$' "$TECHMV_SQLDIR/install.sql" | cut -d: -f1 | paste -sd'|'`
+SELECT dblink_connect('reader', :'connstr');
+SELECT dblink_exec('reader', 'BEGIN');
+SELECT is(n > 0, true, 'a reader holds the view') FROM dblink('reader', 'SELECT count(*) FROM mv_distinct_technologies') AS t(n bigint);
+\set out `PGOPTIONS='-c lock_timeout=3s' psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v mode=live -v switch=on 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'install\.sql:(' || :'droplines' || '): ERROR:  canceling statement due to lock timeout',
+               'the switch waits for the reader only at the swap');
+SELECT dblink_exec('reader', 'COMMIT');
+SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'mv_distinct_technologies'::regclass), 'm', 'and, stopped there, changes nothing');
+SELECT is_empty('SELECT * FROM live_leftovers', 'nothing of live mode is left');
+
 -- View to live.
 INSERT INTO companies (id, name, technologies) VALUES (900001, 'Between', ARRAY['zz-switch-1']);
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v mode=live -v switch=on -v refresh_role=techmv_app_switch 2>&1; echo "exit=$?"`
@@ -72,6 +87,14 @@ SELECT is(:'out'::text, 'exit=0', 'switch=on in the installed mode does nothing'
 -- Live to view.
 DELETE FROM companies WHERE id = 900001;
 CREATE TEMP TABLE log_before_back AS SELECT * FROM mv_distinct_technologies_refresh_log;
+SELECT dblink_exec('reader', 'BEGIN');
+SELECT is(n > 0, true, 'a reader holds the live set') FROM dblink('reader', 'SELECT count(*) FROM mv_distinct_technologies') AS t(n bigint);
+\set out `PGOPTIONS='-c lock_timeout=3s' psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v switch=on 2>&1; echo "exit=$?"`
+SELECT matches(:'out'::text, 'install\.sql:(' || :'droplines' || '): ERROR:  canceling statement due to lock timeout',
+               'switching back waits for the reader only at the swap');
+SELECT dblink_exec('reader', 'COMMIT');
+SELECT dblink_disconnect('reader');
+SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'mv_distinct_technologies'::regclass), 'r', 'and, stopped there, changes nothing');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v switch=on 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'mode=view -v switch=on switches back');
 SELECT matches(:'out'::text, 'switched "public"."mv_distinct_technologies" from live mode to view mode', 'and says so');
