@@ -13,7 +13,7 @@
 -- Design, in short:
 -- * Writers only append rows to <view>_pending, inside their own
 --   transaction, from triggers on the source: statement-level INSERT and
---   DELETE triggers aggregate their transition tables, a row-level trigger
+--   DELETE triggers copy from their transition tables, a row-level trigger
 --   handles UPDATE OF <source_column> only when the array really changed.
 --   A pending row (plus, minus, times) means: add times to the count of
 --   every distinct non-NULL element of plus, subtract it from every one of
@@ -37,7 +37,18 @@
 --   operator asks.
 -- * Drains and rebuilds take the refresh function's advisory lock, so one
 --   runs at a time, and only RowExclusiveLock on the set: readers are never
---   blocked.
+--   blocked.  Call them in READ COMMITTED (the default): under REPEATABLE
+--   READ a drain that meets a newer drain's or writer's rows fails with a
+--   serialization error (logged, nothing applied) instead of retrying.
+-- * After a TRUNCATE, and until the next drain rebuilds, the set still holds
+--   the values from before it (marked needs_rebuild in <view>_live_status).
+--
+-- Objects (for rollback): tables <view>, <view>_pending, <view>_live_state;
+-- view <view>_live_status; functions <view>_refresh(boolean, integer),
+-- <view>_rebuild(boolean, integer), <view>_on_insert(), <view>_on_update(),
+-- <view>_on_delete(), <view>_on_truncate(); triggers of those four names on
+-- the source table.  The installing role must own the source table (to
+-- create triggers on it).
 
 \set ON_ERROR_STOP on
 
