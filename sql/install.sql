@@ -2,11 +2,19 @@
 -- <schema>.<source_table>.<source_column> (a text[] column), its indexes,
 -- the refresh log, the refresh function and the status view (schema
 -- version 3), or upgrade an install of version 1 or 2 to it in place.
+-- With -v mode=live the set is instead a table kept by triggers on the
+-- source and drained by the refresh function (live.sql).
 --
 --   psql -v ON_ERROR_STOP=1 -X -q -f sql/install.sql \
 --        [-v schema=public] [-v view=mv_distinct_technologies] \
 --        [-v source_table=companies] [-v source_column=technologies] \
---        [-v id_column=id] [-v refresh_role=ROLE] [-v populate=on]
+--        [-v id_column=id] [-v refresh_role=ROLE] [-v populate=on] \
+--        [-v mode=view|live] [-v switch=on]
+--
+-- An install of the other mode is refused unless switch=on: then the set is
+-- rebuilt in the requested mode beside the old one, which readers keep using
+-- until the swap at the end; the refresh log is kept.  Version 1 and 2
+-- installs are upgraded to version 3 (mode=view) before they can switch.
 --
 -- Idempotent: a second run with the same variables changes nothing.
 -- Everything happens in one transaction: a failure leaves the database as
@@ -35,6 +43,20 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
 \else
   \set populate on
 \endif
+\if :{?mode}
+\else
+  \set mode view
+\endif
+\if :{?switch}
+\else
+  \set switch off
+\endif
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
+              '22023', format('libtechmv: mode must be view or live, not %L', :'mode'))
+ WHERE :'mode' NOT IN ('view', 'live')
+\gexec
+SELECT :'mode' = 'live' AS want_live, :'mode' = 'view' AS want_view
+\gset
 
 BEGIN;
 
@@ -52,6 +74,23 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; 
  WHERE :installed_version > 3
 \gexec
 
+-- Changing the mode rebuilds the set and changes what writers to the source
+-- pay: only on request.
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
+              '55000',
+              format('libtechmv: nothing installed: %I.%I is installed in %s mode, not %s mode',
+                     :'schema', :'view', :'installed_mode', :'mode'),
+              'Add -v switch=on to switch it in one transaction (the refresh log is kept).')
+ WHERE :installed_version = 3 AND :'installed_mode' <> :'mode' AND NOT :'switch'::boolean
+\gexec
+SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
+              '55000',
+              format('libtechmv: nothing installed: %I.%I has schema version %s, which switches to live mode from version 3 only',
+                     :'schema', :'view', :installed_version),
+              'Run install.sql without -v mode=live first (it upgrades to version 3), then with -v mode=live -v switch=on.')
+ WHERE :'want_live'::boolean AND :installed_version IN (1, 2)
+\gexec
+
 -- CREATE ... IF NOT EXISTS would silently keep a same-named object that is
 -- not ours, or ours but built from another source: refuse before changing
 -- anything.
@@ -64,7 +103,7 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
               string_agg(format('%s: comment %s', o.label, coalesce(quote_literal(o.cmt), 'none')), '; '),
               'Pick another view name, or run rollback.sql with the variables of the earlier install first.')
   FROM techmv_objects o
- WHERE o.found AND NOT (o.ours AND o.same_source)
+ WHERE o.found AND NOT (o.ours AND o.same_source) AND o.mode IN ('common', :'mode', :'installed_mode')
 HAVING count(*) > 0
 \gexec
 
@@ -76,12 +115,14 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
                      :'schema', :'view', string_agg(o.label, ', ')),
               'Run rollback.sql, then install.sql again.')
   FROM techmv_objects o
- WHERE :installed_version = 3 AND NOT o.found
+ WHERE :installed_version = 3 AND NOT o.found AND o.mode IN ('common', :'installed_mode')
 HAVING count(*) > 0
 \gexec
 
 SELECT :installed_version = 0 AS is_fresh,
-       :installed_version IN (1, 2) AS is_upgrade
+       :installed_version IN (1, 2) AS is_upgrade,
+       :installed_version = 3 AND :'installed_mode' <> :'mode' AS is_switch,
+       :installed_version IN (1, 2) OR :installed_version = 3 AND :'installed_mode' <> :'mode' AS is_beside
 \gset
 
 \if :is_fresh
@@ -89,29 +130,39 @@ SELECT :installed_version = 0 AS is_fresh,
 \set build_key :value_key
 \set build_trgm :value_trgm
 \set with_data 'WITH NO DATA'
-\elif :is_upgrade
--- The new view is built beside the old one under names of its own (short
+\elif :is_beside
+-- The new set is built beside the old one under names of its own (short
 -- enough for any view name) and takes the old names at the very end.
 SELECT 'techmv_build_' || left(md5(:'schema' || '.' || :'view'), 16) AS build_view
 \gset
 \set build_key :build_view '_key'
 \set build_trgm :build_view '_trgm'
+\set build_md5 :build_view '_md5'
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
               '42P07', format('libtechmv: %I.%I is in the way of the upgrade', :'schema', c.relname))
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = :'schema' AND c.relname IN (:'build_view', :'build_key', :'build_trgm')
+ WHERE n.nspname = :'schema' AND c.relname IN (:'build_view', :'build_key', :'build_trgm', :'build_md5')
 \gexec
 
--- Refreshes through the old function wait until the swap is committed (so
--- they cannot deadlock with it on the view and the log), and nothing else
--- refreshes the old view while its replacement is built.
+-- Refreshes (and drains) through the old function wait until the swap is
+-- committed (so they cannot deadlock with it on the set and the log), and
+-- nothing else refreshes the old set while its replacement is built: both
+-- modes' functions take this advisory lock on the set's oid.
 SELECT pg_catalog.pg_advisory_xact_lock((1952803693::bigint << 32) | o.oid::bigint) AS upgrade_locked,
        c.relispopulated AS old_populated
   FROM techmv_objects o
   JOIN pg_catalog.pg_class c ON c.oid = o.oid
- WHERE o.kind = 'materialized view'
+ WHERE o.role = 'set'
 \gset
+\if :is_switch
+\if :want_live
+\else
+-- A live set is trusted as populated unless it waits for a rebuild.
+SELECT NOT s.needs_rebuild AS old_populated FROM :"schema".:"live_state" s
+\gset
+\endif
+\endif
 -- The upgrade keeps a populated view populated whatever populate says:
 -- readers must find the same rows after the swap as before.  An unpopulated
 -- one stays unpopulated unless populate is on (as on a fresh install).
@@ -126,10 +177,125 @@ SELECT clock_timestamp() AS build_started
 
 \if :is_fresh
 \set build_or_upgrade 1
-\elif :is_upgrade
+\elif :is_beside
 \set build_or_upgrade 1
 \else
 \set build_or_upgrade 0
+\endif
+
+-- One row for monitoring (sql_exporter, postgres_exporter custom queries).
+-- It reads only the catalogs, pg_locks and the log, never the view itself:
+-- even AccessShareLock on the view would wait for a plain REFRESH (the first
+-- population), and a scrape must not queue behind one or in front of one.
+-- So value_count and long_values come from the last successful refresh
+-- logged, which is what the view holds unless it was refreshed outside the
+-- function; total_bytes is left NULL while another session holds
+-- AccessExclusiveLock on the view, for the same reason.
+-- now() is the scrape's transaction start, as good as any for an age.
+-- Both modes' status views have the same columns; those of live mode alone
+-- are NULL here.  CREATE OR REPLACE keeps what the view was granted.
+\if :want_view
+SELECT format($fmt$
+CREATE OR REPLACE VIEW %1$I.%2$I AS
+SELECT 3                                                  AS schema_version,
+       true                                               AS installed,
+       c.relispopulated                                   AS populated,
+       CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
+       CASE WHEN c.relispopulated THEN ok.long_values END AS long_values,
+       ok.started_at                                      AS last_refresh_at,
+       ok.duration_ms                                     AS last_refresh_duration_ms,
+       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
+           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
+       bad.started_at                                     AS last_failure_at,
+       bad.sqlstate                                       AS last_failure_sqlstate,
+       bad.message                                        AS last_failure_message,
+       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
+         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_locks l
+                WHERE l.database = db.oid
+                  AND l.granted
+                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                  AND (l.locktype = 'relation' AND l.relation = c.oid
+                       AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
+                       OR l.locktype = 'advisory' AND l.classid = 1952803693
+                       AND l.objid = c.oid AND l.objsubid = 1)) AS refresh_running,
+       CASE WHEN c.relispopulated
+             AND NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_locks l
+                              WHERE l.database = db.oid AND l.locktype = 'relation'
+                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
+                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
+       'view'::text                                       AS mode,
+       NULL::bigint                                       AS pending_changes,
+       NULL::double precision                             AS oldest_pending_age_seconds,
+       NULL::boolean                                      AS needs_rebuild
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
+              WHERE d.datname = pg_catalog.current_database()) db
+  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms, f.row_count, f.long_values
+                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
+                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) bad ON true
+ WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'm'
+$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema') AS status_view_sql
+\gset
+\else
+-- Live mode: the set is always readable and never locked by a drain, so
+-- value_count, long_values and the backlog come from <view>_live_status
+-- (kept by the drainer); populated means rebuilt at least once.
+-- refresh_running is a drain or rebuild holding the advisory lock.
+SELECT format($fmt$
+CREATE OR REPLACE VIEW %1$I.%2$I AS
+SELECT 3                                                  AS schema_version,
+       true                                               AS installed,
+       ls.last_rebuild_at IS NOT NULL                     AS populated,
+       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.value_count END AS value_count,
+       CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.long_values END AS long_values,
+       ok.started_at                                      AS last_refresh_at,
+       ok.duration_ms                                     AS last_refresh_duration_ms,
+       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
+           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
+       bad.started_at                                     AS last_failure_at,
+       bad.sqlstate                                       AS last_failure_sqlstate,
+       bad.message                                        AS last_failure_message,
+       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
+         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
+       EXISTS (SELECT 1
+                 FROM pg_catalog.pg_locks l
+                WHERE l.database = db.oid
+                  AND l.granted
+                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+                  AND l.locktype = 'advisory' AND l.classid = 1952803693
+                  AND l.objid = c.oid AND l.objsubid = 1) AS refresh_running,
+       CASE WHEN NOT EXISTS (SELECT 1
+                               FROM pg_catalog.pg_locks l
+                              WHERE l.database = db.oid AND l.locktype = 'relation'
+                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
+                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes,
+       ls.mode                                            AS mode,
+       ls.pending_changes                                 AS pending_changes,
+       ls.oldest_pending_age_seconds                      AS oldest_pending_age_seconds,
+       ls.needs_rebuild                                   AS needs_rebuild
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
+              WHERE d.datname = pg_catalog.current_database()) db
+ CROSS JOIN %1$I.%6$I ls
+  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms
+                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
+                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
+                      ORDER BY f.id DESC LIMIT 1) bad ON true
+ WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'r'
+$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema', :'live_status') AS status_view_sql
+\gset
 \endif
 
 \if :build_or_upgrade
@@ -145,6 +311,8 @@ SELECT n.nspname AS trgm_schema
  WHERE e.extname = 'pg_trgm'
 \gset
 
+\if :want_live
+\else
 -- No COLLATE: the column keeps the source column's collation, so ORDER BY and
 -- comparisons on the view agree with those on the source.
 -- value_lower is what case-insensitive search compares: ILIKE in a UTF-8
@@ -184,7 +352,7 @@ CREATE UNIQUE INDEX :"build_key"
 CREATE INDEX :"build_trgm"
     ON :"schema".:"build_view" USING gin (value_lower :"trgm_schema".gin_trgm_ops);
 
-\if :is_upgrade
+\if :is_beside
 \if :old_populated
 -- Counted now, before the log and the view are locked for the swap.
 SELECT count(v.value) AS build_rows, count(v.value_md5) AS build_long,
@@ -193,17 +361,7 @@ SELECT count(v.value) AS build_rows, count(v.value_md5) AS build_long,
 \gset
 \endif
 \endif
-
--- The new view keeps whatever the old one was granted.
-SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_view',
-              CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
-              CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
-  FROM techmv_objects o
-  JOIN pg_catalog.pg_class c ON c.oid = o.oid
- CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
-  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
- WHERE o.kind = 'materialized view' AND o.found AND a.grantee <> c.relowner
-\gexec
+\endif
 
 -- From here on every statement is quick; the log is locked from its ALTER
 -- to the commit, the view only from the swap.  Refresh history is kept: the log
@@ -255,9 +413,60 @@ SELECT format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO %I%s', :'sch
   JOIN pg_catalog.pg_proc p ON p.oid = o.oid
  CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
   JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
- WHERE o.kind = 'function' AND o.found AND a.grantee <> p.proowner;
+ WHERE o.role = 'refresh' AND o.found AND a.grantee <> p.proowner;
 DROP FUNCTION IF EXISTS :"schema".:"refresh_func"(boolean, integer);
 
+\if :want_live
+-- The set, its pending deltas, the triggers and the drainer (under the
+-- refresh function's name and signature): live.sql.  Creating the triggers
+-- makes writers to the source wait until the commit, so the set computed
+-- below misses no change, and none is counted twice.
+\if :is_switch
+\set live_build :build_view
+\set live_build_key :build_key
+\set live_build_trgm :build_trgm
+\set live_build_md5 :build_md5
+-- The set is filled here rather than by live.sql's rebuild, which works on
+-- the set's final name, still the materialized view's until the swap.
+\set populate_asked :populate
+\set populate off
+\ir live.sql
+\set populate :populate_asked
+\if :old_populated
+\set live_fill 1
+\elif :populate
+\set live_fill 1
+\else
+\set live_fill 0
+\endif
+\if :live_fill
+SELECT clock_timestamp() AS build_started
+\gset
+-- What live.sql's rebuild computes: per distinct element, the number of
+-- source rows that hold it.
+INSERT INTO :"schema".:"build_view" (value, value_lower, value_md5, n)
+SELECT CASE WHEN pg_catalog.octet_length(e.v) <= 1024 THEN e.v END,
+       CASE WHEN pg_catalog.octet_length(e.v) <= 1024 THEN pg_catalog.lower(e.v) END,
+       CASE WHEN pg_catalog.octet_length(e.v) > 1024 THEN pg_catalog.md5(e.v) END,
+       pg_catalog.count(*)
+  FROM :"schema".:"source_table" c
+ CROSS JOIN LATERAL (SELECT DISTINCT u.v FROM unnest(c.:"source_column") AS u(v) WHERE u.v IS NOT NULL) AS e
+ GROUP BY e.v;
+SELECT pg_catalog.count(v.value) AS build_rows, pg_catalog.count(v.value_md5) AS build_long,
+       extract(epoch FROM clock_timestamp() - :'build_started'::timestamptz) * 1000 AS build_ms
+  FROM :"schema".:"build_view" v
+\gset
+UPDATE :"schema".:"live_state"
+   SET needs_rebuild = false, value_count = :build_rows, long_values = :build_long,
+       last_rebuild_at = :'build_started', last_apply_at = clock_timestamp();
+INSERT INTO :"schema".:"log_table" (status, started_at, duration_ms, row_count, "concurrently", long_values)
+VALUES ('refreshed', :'build_started', :build_ms, :build_rows, false, :build_long);
+ANALYZE :"schema".:"build_view";
+\endif
+\else
+\ir live.sql
+\endif
+\else
 -- psql does not interpolate variables inside the dollar-quoted body, so the
 -- body is assembled with format(): every name is baked in, quoted and
 -- schema-qualified, which together with the fixed search_path keeps a
@@ -456,65 +665,27 @@ $fmt$,
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
 REVOKE ALL ON FUNCTION :"schema".:"refresh_func"(boolean, integer) FROM PUBLIC;
+\endif
 SELECT stmt FROM techmv_function_grants
 \gexec
 
--- One row for monitoring (sql_exporter, postgres_exporter custom queries).
--- It reads only the catalogs, pg_locks and the log, never the view itself:
--- even AccessShareLock on the view would wait for a plain REFRESH (the first
--- population), and a scrape must not queue behind one or in front of one.
--- So value_count and long_values come from the last successful refresh
--- logged, which is what the view holds unless it was refreshed outside the
--- function; total_bytes is left NULL while another session holds
--- AccessExclusiveLock on the view, for the same reason.
--- now() is the scrape's transaction start, as good as any for an age.
-SELECT format($fmt$
-CREATE OR REPLACE VIEW %1$I.%2$I AS
-SELECT 3                                                  AS schema_version,
-       true                                               AS installed,
-       c.relispopulated                                   AS populated,
-       CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
-       CASE WHEN c.relispopulated THEN ok.long_values END AS long_values,
-       ok.started_at                                      AS last_refresh_at,
-       ok.duration_ms                                     AS last_refresh_duration_ms,
-       extract(epoch FROM pg_catalog.now() - ok.started_at)::double precision
-           - ok.duration_ms / 1000                        AS last_refresh_age_seconds,
-       bad.started_at                                     AS last_failure_at,
-       bad.sqlstate                                       AS last_failure_sqlstate,
-       bad.message                                        AS last_failure_message,
-       (SELECT pg_catalog.count(*) FROM %1$I.%4$I f
-         WHERE f.status <> 'refreshed' AND f.id > coalesce(ok.id, 0)) AS failures_since_last_refresh,
-       EXISTS (SELECT 1
-                 FROM pg_catalog.pg_locks l
-                WHERE l.database = db.oid
-                  AND l.granted
-                  AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
-                  AND (l.locktype = 'relation' AND l.relation = c.oid
-                       AND l.mode IN ('ExclusiveLock', 'AccessExclusiveLock')
-                       OR l.locktype = 'advisory' AND l.classid = 1952803693
-                       AND l.objid = c.oid AND l.objsubid = 1)) AS refresh_running,
-       CASE WHEN c.relispopulated
-             AND NOT EXISTS (SELECT 1
-                               FROM pg_catalog.pg_locks l
-                              WHERE l.database = db.oid AND l.locktype = 'relation'
-                                AND l.relation = c.oid AND l.mode = 'AccessExclusiveLock'
-                                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid())
-            THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- CROSS JOIN (SELECT d.oid FROM pg_catalog.pg_database d
-              WHERE d.datname = pg_catalog.current_database()) db
-  LEFT JOIN LATERAL (SELECT f.id, f.started_at, f.duration_ms, f.row_count, f.long_values
-                       FROM %1$I.%4$I f WHERE f.status = 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) ok ON true
-  LEFT JOIN LATERAL (SELECT f.started_at, f.sqlstate, f.message
-                       FROM %1$I.%4$I f WHERE f.status <> 'refreshed'
-                      ORDER BY f.id DESC LIMIT 1) bad ON true
- WHERE n.nspname = %5$L AND c.relname = %3$L AND c.relkind = 'm'
-$fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema')
+-- The new set keeps whatever the old one was granted.
+SELECT format('GRANT %s ON %I.%I TO %s%s', a.privilege_type, :'schema', :'build_view',
+              CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
+              CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+  FROM techmv_objects o
+  JOIN pg_catalog.pg_class c ON c.oid = o.oid
+ CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+ WHERE o.role = 'set' AND o.found AND a.grantee <> c.relowner
 \gexec
 
-\if :is_upgrade
+
+SELECT :'status_view_sql'
+\gexec
+
+\if :want_live
+\elif :is_beside
 -- The new view's data was computed by the upgrade, which is a refresh as far
 -- as its readers and monitoring are concerned.
 \if :old_populated
@@ -523,35 +694,68 @@ VALUES ('refreshed', :'build_started', :build_ms, :build_rows, false, :build_lon
 \endif
 \endif
 
-\if :is_upgrade
--- The swap.  Readers of the view wait from here to COMMIT, and only for
--- that: dropping the old view needs its AccessExclusiveLock.  A reader
--- waiting on the old view finds the new one by name once the lock is
--- granted.  No CASCADE: a user's object built on the old view stops the
+\if :is_beside
+-- The swap.  Readers of the set wait from here to COMMIT, and only for
+-- that: dropping the old set needs its AccessExclusiveLock.  A reader
+-- waiting on the old set finds the new one by name once the lock is
+-- granted.  No CASCADE: a user's object built on the old set stops the
 -- upgrade, and the whole transaction with it.
+\if :want_live
+DROP MATERIALIZED VIEW :"schema".:"view";
+ALTER TABLE :"schema".:"build_view" RENAME TO :"view";
+ALTER INDEX :"schema".:"build_md5" RENAME TO :"live_md5_key";
+\elif :is_switch
+DROP TABLE :"schema".:"view";
+-- Live mode's own objects go, dependents first.  Dropping the triggers
+-- locks the source table (AccessExclusiveLock) until the commit, so it comes
+-- after the set's drop, which may wait for the set's readers.
+SELECT o.drop_stmt
+  FROM techmv_objects o
+ WHERE o.found AND o.ours AND o.mode = 'live' AND o.drop_stmt IS NOT NULL
+ ORDER BY o.drop_order, o.label
+\gexec
+ALTER MATERIALIZED VIEW :"schema".:"build_view" RENAME TO :"view";
+\else
 DROP MATERIALIZED VIEW :"schema".:"view";
 ALTER MATERIALIZED VIEW :"schema".:"build_view" RENAME TO :"view";
+\endif
 ALTER INDEX :"schema".:"build_key" RENAME TO :"value_key";
 ALTER INDEX :"schema".:"build_trgm" RENAME TO :"value_trgm";
 \endif
 
 -- Every object carries the marker: it tells the library which schema
--- version is installed, and tells rollback.sql and a later install.sql what
--- is theirs to change.
+-- version (and mode) is installed, and tells rollback.sql and a later
+-- install.sql what is theirs to change.  live.sql marked its own objects.
+\if :want_live
+\set mode_marker :live_marker
+\else
+\set mode_marker :marker
 COMMENT ON MATERIALIZED VIEW :"schema".:"view" IS :'marker';
 COMMENT ON INDEX :"schema".:"value_key" IS :'marker';
 COMMENT ON INDEX :"schema".:"value_trgm" IS :'marker';
-COMMENT ON TABLE :"schema".:"log_table" IS :'marker';
-COMMENT ON INDEX :"schema".:"log_started" IS :'marker';
-SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'marker')
+COMMENT ON FUNCTION :"schema".:"refresh_func"(boolean, integer) IS :'marker';
+\endif
+COMMENT ON TABLE :"schema".:"log_table" IS :'mode_marker';
+COMMENT ON INDEX :"schema".:"log_started" IS :'mode_marker';
+SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'mode_marker')
   FROM pg_catalog.pg_index x
   JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
  WHERE x.indrelid = format('%I.%I', :'schema', :'log_table')::regclass AND x.indisprimary
 \gexec
-COMMENT ON FUNCTION :"schema".:"refresh_func"(boolean, integer) IS :'marker';
-COMMENT ON VIEW :"schema".:"status_view" IS :'marker';
+COMMENT ON VIEW :"schema".:"status_view" IS :'mode_marker';
 \endif
 
+\if :build_or_upgrade
+\else
+-- Version 3 status views made before the mode columns existed get them (a
+-- view can gain columns at its end in place); an up-to-date one is left
+-- alone, so that a second run still writes nothing.
+SELECT :'status_view_sql'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = pg_catalog.format('%I.%I', :'schema', :'status_view')::regclass
+                      AND a.attname = 'mode' AND NOT a.attisdropped)
+\gexec
+\endif
 
 -- The role also needs USAGE on the schema, which is the schema owner's call
 -- and is left alone here.
@@ -572,7 +776,9 @@ SELECT format('GRANT SELECT ON %I.%I TO %I', :'schema', t.name, :'refresh_role')
 \gexec
 \endif
 
-\if :populate
+-- live.sql populates a fresh live set itself.
+\if :want_live
+\elif :populate
 SELECT NOT c.relispopulated AS needs_populate
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -600,4 +806,7 @@ COMMIT;
 
 \if :is_upgrade
 \echo 'libtechmv: upgraded' :"schema"'.':"view" 'from schema version' :installed_version 'to 3'
+\endif
+\if :is_switch
+\echo 'libtechmv: switched' :"schema"'.':"view" 'from' :installed_mode 'mode to' :mode 'mode'
 \endif

@@ -41,14 +41,28 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
 \set refresh_func :view '_refresh'
 \set status_view :view '_status'
 \set cron_job 'refresh_' :view
+-- Live mode's own objects (live.sql sets the same names).
+\set live_pending :view '_pending'
+\set live_state :view '_live_state'
+\set live_status :view '_live_status'
+\set live_rebuild :view '_rebuild'
+\set live_md5_key :view '_value_md5'
+\set live_on_insert :view '_on_insert'
+\set live_on_update :view '_on_update'
+\set live_on_delete :view '_on_delete'
+\set live_on_trunc :view '_on_truncate'
 
 -- install.sql comments every object it creates with this marker: the schema
 -- version and the variables it was installed from, as a JSON object whose
 -- first two keys (schema, view) are what a rollback matches on.  Versions 1
--- and 2 marked only the view, with old_comment.
+-- and 2 marked only the view, with old_comment.  A live install (live.sql)
+-- adds "mode":"live" as the last key: live_marker.
 SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s}',
               to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
               to_json(:'source_column'::text), to_json(:'id_column'::text)) AS marker,
+       format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
+              to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
+              to_json(:'source_column'::text), to_json(:'id_column'::text)) AS live_marker,
        format('{"schema":%s,"view":%s,', to_json(:'schema'::text), to_json(:'view'::text)) AS marker_head,
        format('libtechmv: distinct elements of %I.%I.%I (company id column: %I)',
               :'schema', :'source_table', :'source_column', :'id_column') AS old_comment

@@ -1,6 +1,9 @@
 -- libtechmv: remove what install.sql created for one view: its pg_cron job
 -- (if any), the status view, the refresh function, the refresh log and the
--- materialized view with its indexes.  The source table is never touched.
+-- materialized view with its indexes; for a live install (-v mode=live) the
+-- set table, its pending and state tables, the live status view, the
+-- rebuild function, and the triggers on the source table with their
+-- functions.  The source table's rows are never touched.
 --
 --   psql -v ON_ERROR_STOP=1 -X -q -f sql/rollback.sql \
 --        [-v schema=public] [-v view=mv_distinct_technologies]
@@ -43,7 +46,7 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
               string_agg(format('%s: comment %s', o.label, coalesce(quote_literal(o.cmt), 'none')), '; '),
               'Check -v schema and -v view; objects of libtechmv carry a comment starting "libtechmv".')
   FROM techmv_objects o
- WHERE o.found AND NOT o.ours
+ WHERE o.found AND NOT o.ours AND o.mode IN ('common', :'installed_mode')
 HAVING count(*) > 0
 \gexec
 
@@ -61,22 +64,21 @@ SELECT coalesce(string_agg(format('pg_cron job %s (id %s); ', j.jobname, j.jobid
 \gset
 \endif
 
--- The indexes go with their tables.  Dependents first: the status view
--- reads the log, and nothing may be left pointing at a dropped object.
-SELECT coalesce(string_agg(o.label, ', ' ORDER BY o.kind), '') AS dropped
+-- The indexes go with their tables.  The set first: nothing of ours depends
+-- on it, and its drop may wait for its readers, which must not happen while
+-- the source table is locked: dropping a trigger locks it
+-- (AccessExclusiveLock) until the commit.  Then dependents first: the
+-- triggers call their functions, the status views read the tables, and
+-- nothing may be left pointing at a dropped object.
+SELECT coalesce(string_agg(o.label, ', ' ORDER BY o.kind, o.label), '') AS dropped
   FROM techmv_objects o
- WHERE o.found AND o.ours AND o.kind <> 'index'
+ WHERE o.found AND o.ours AND o.drop_stmt IS NOT NULL
 \gset
 
-SELECT CASE o.kind
-         WHEN 'view' THEN format('DROP VIEW %I.%I', :'schema', :'status_view')
-         WHEN 'function' THEN format('DROP FUNCTION %I.%I(boolean, integer)', :'schema', :'refresh_func')
-         WHEN 'table' THEN format('DROP TABLE %I.%I', :'schema', :'log_table')
-         WHEN 'materialized view' THEN format('DROP MATERIALIZED VIEW %I.%I', :'schema', :'view')
-       END
+SELECT o.drop_stmt
   FROM techmv_objects o
- WHERE o.found AND o.ours AND o.kind <> 'index'
- ORDER BY CASE o.kind WHEN 'view' THEN 1 WHEN 'function' THEN 2 WHEN 'table' THEN 3 ELSE 4 END
+ WHERE o.found AND o.ours AND o.drop_stmt IS NOT NULL
+ ORDER BY o.drop_order, o.label
 \gexec
 
 COMMIT;

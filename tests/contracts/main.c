@@ -84,5 +84,6 @@ int main(void) {
   add_struct_version_tests(s);
   add_refresh_failure_tests(s);
   add_caller_setting_tests(s);
+  add_live_mode_tests(s);
   return pgt_run(s);
 }

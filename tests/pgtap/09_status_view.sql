@@ -16,8 +16,12 @@ SELECT is((SELECT array_agg(attname::text || ' ' || format_type(atttypid, atttyp
                 'last_refresh_duration_ms double precision', 'last_refresh_age_seconds double precision',
                 'last_failure_at timestamp with time zone', 'last_failure_sqlstate text',
                 'last_failure_message text', 'failures_since_last_refresh bigint', 'refresh_running boolean',
-                'total_bytes bigint'],
-          'status view columns');
+                'total_bytes bigint', 'mode text', 'pending_changes bigint',
+                'oldest_pending_age_seconds double precision', 'needs_rebuild boolean'],
+          'status view columns (the same in live mode)');
+SELECT results_eq('SELECT mode, pending_changes, oldest_pending_age_seconds, needs_rebuild FROM mv_distinct_technologies_status',
+                  $$VALUES ('view', NULL::bigint, NULL::double precision, NULL::boolean)$$,
+                  'view mode: no backlog columns');
 SELECT is((SELECT count(*) FROM mv_distinct_technologies_status), 1::bigint, 'one row');
 SELECT is(status, 'refreshed', 'a refresh') FROM mv_distinct_technologies_refresh();
 
@@ -89,4 +93,18 @@ SELECT lives_ok('SELECT * FROM mv_distinct_technologies_status', 'the refresh ro
 RESET ROLE;
 
 SELECT dblink_disconnect('other');
+-- A version 3 status view from before the mode columns gets them from a
+-- later run of install.sql, in place (what it was granted is kept).
+SELECT obj_description('mv_distinct_technologies_status'::regclass, 'pg_class') AS status_marker
+\gset
+DROP VIEW mv_distinct_technologies_status;
+CREATE VIEW mv_distinct_technologies_status AS SELECT 3 AS schema_version, true AS installed;
+GRANT SELECT ON mv_distinct_technologies_status TO techmv_app_status;
+COMMENT ON VIEW mv_distinct_technologies_status IS :'status_marker';
+\set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" 2>&1; echo "exit=$?"`
+SELECT is(:'out'::text, 'exit=0', 'install over an older status view succeeds');
+SELECT results_eq('SELECT schema_version, mode, pending_changes FROM mv_distinct_technologies_status',
+                  $$VALUES (3, 'view'::text, NULL::bigint)$$, 'the status view has the mode columns');
+SELECT ok(has_table_privilege('techmv_app_status', 'mv_distinct_technologies_status', 'SELECT'), 'and its grant');
+
 SELECT * FROM finish();

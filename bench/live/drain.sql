@@ -1,0 +1,1 @@
+SELECT status FROM mv_distinct_technologies_refresh();
