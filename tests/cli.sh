@@ -23,8 +23,10 @@ check_py="$python $src/tests/cli-check.py"
 psql="psql -X -q -v ON_ERROR_STOP=1"
 tmp=$(mktemp -d)
 holder=""
+drainer=""
 cleanup() {
   [ -z "$holder" ] || kill "$holder" 2>/dev/null || true
+  [ -z "$drainer" ] || kill "$drainer" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -375,6 +377,35 @@ assert "no view: installed false, sizes null" \
   rows=null 'problems~="not installed"'
 same_list "without the view (fallback)" "$db2" "$distinct ORDER BY 1" --limit 10000
 expect 1 "refresh without the view" "$techmv" refresh -d "$db2"
+
+echo "# a live set kept drained by refresh --every"
+db4=techmv_cli_live
+$psql -d postgres -c "CREATE DATABASE $db4 TEMPLATE $TECHMV_TEST_TEMPLATE"
+$psql -d "$db4" -f "$TECHMV_TEST_SQLDIR/rollback.sql" >/dev/null
+$psql -d "$db4" -v mode=live -f "$TECHMV_TEST_SQLDIR/install.sql" >/dev/null
+"$techmv" refresh --every 20 -d "$db4" 2>"$tmp/every.err" &
+drainer=$!
+$psql -d "$db4" -c "INSERT INTO companies SELECT max(id) + 1, 'new',
+                    '{Brand-New-Tech}' FROM companies"
+# Until the drainer has applied it; no sleep, a bounded number of looks.
+i=0
+until [ -n "$("$techmv" list -d "$db4" --search brand-new-tech)" ] ||
+      [ "$i" -ge 20000 ]; do
+  i=$((i + 1))
+done
+assert "refresh --every applies a new value" [ "$i" -lt 20000 ]
+kill -TERM "$drainer"
+code=0
+wait "$drainer" || code=$?
+drainer=""
+assert "refresh --every exits 0 on SIGTERM" [ "$code" -eq 0 ]
+assert "refresh --every: nothing failed" [ ! -s "$tmp/every.err" ]
+expect 0 "status of the live set" "$techmv" status -d "$db4" --format json
+assert "live status: mode, no backlog" \
+  py status "$tmp/out" 'mode="live"' pending_changes=0 needs_rebuild=false \
+  healthy=true
+expect 3 "refresh --every 0" "$techmv" refresh --every 0 -d "$db4"
+assert "refresh --every 0: usage" usage_line
 
 echo "# bytes that are not UTF-8"
 db3=techmv_cli_ascii
