@@ -42,7 +42,9 @@ static int baked_slot(techmv *h, const tmv_list_query *q, unsigned v) {
   unsigned shape = ((v & TMV_Q_AFTER) ? 1u : 0u) | ((v & TMV_Q_DESC) ? 2u : 0u);
   int slot = TMV_STMT_BAKED + (int)shape * TMV_RUNGS + rung;
   unsigned baked = v | TMV_Q_BAKED;
-  if (tmv_stmt_define(&h->cache, slot,
+  /* The text is built once per slot, not on every call. */
+  if (h->cache.slots[slot] == NULL &&
+      tmv_stmt_define(&h->cache, slot,
                       tmv_list_sql(&h->names, baked, tmv_rung_rows(rung)),
                       tmv_variant_nparams(baked)) != 0)
     return -1; /* out of memory: the parameterized form will do */
