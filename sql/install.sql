@@ -1,7 +1,8 @@
 -- libtechmv: install the materialized view of the distinct elements of
 -- <schema>.<source_table>.<source_column> (a text[] column), its indexes,
--- the refresh log, the refresh function and the status view (schema
--- version 3), or upgrade an install of version 1 or 2 to it in place.
+-- the search postings (search.sql), the refresh log, the refresh function
+-- and the status view (schema version 4), or upgrade an install of version
+-- 1, 2 or 3 to it in place.
 -- With -v mode=live the set is instead a table kept by triggers on the
 -- source and drained by the refresh function (live.sql).
 --
@@ -13,8 +14,10 @@
 --
 -- An install of the other mode is refused unless switch=on: then the set is
 -- rebuilt in the requested mode beside the old one, which readers keep using
--- until the swap at the end; the refresh log is kept.  Version 1 and 2
--- installs are upgraded to version 3 (mode=view) before they can switch.
+-- until the swap at the end; the refresh log is kept.  Version 1, 2 and 3
+-- installs of the materialized view are upgraded to version 4 (mode=view)
+-- before they can switch; a live install of version 3 switches to the
+-- materialized view of version 4 (mode=view, switch=on), and back.
 --
 -- Idempotent: a second run with the same variables changes nothing.
 -- Everything happens in one transaction: a failure leaves the database as
@@ -69,9 +72,9 @@ SET LOCAL client_min_messages = warning;
 -- A newer schema than this script knows is left alone.
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
               '0A000',
-              format('libtechmv: %I.%I has schema version %s; this install.sql installs version 3',
+              format('libtechmv: %I.%I has schema version %s; this install.sql installs version 4',
                      :'schema', :'view', :installed_version))
- WHERE :installed_version > 3
+ WHERE :installed_version > 4
 \gexec
 
 -- Changing the mode rebuilds the set and changes what writers to the source
@@ -81,14 +84,16 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
               format('libtechmv: nothing installed: %I.%I is installed in %s mode, not %s mode',
                      :'schema', :'view', :'installed_mode', :'mode'),
               'Add -v switch=on to switch it in one transaction (the refresh log is kept).')
- WHERE :installed_version = 3 AND :'installed_mode' <> :'mode' AND NOT :'switch'::boolean
+ WHERE :installed_version IN (3, 4) AND :'installed_mode' <> :'mode' AND NOT :'switch'::boolean
 \gexec
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, HINT = %L; END $chk$',
               '55000',
-              format('libtechmv: nothing installed: %I.%I has schema version %s, which switches to live mode from version 3 only',
+              format('libtechmv: nothing installed: %I.%I has schema version %s, which switches to live mode from version 4 only',
                      :'schema', :'view', :installed_version),
-              'Run install.sql without -v mode=live first (it upgrades to version 3), then with -v mode=live -v switch=on.')
- WHERE :'want_live'::boolean AND :installed_version IN (1, 2)
+              CASE WHEN :'installed_mode' = 'live'
+                   THEN 'Switch it to the materialized view of version 4 first (-v mode=view -v switch=on), then back with -v mode=live -v switch=on.'
+                   ELSE 'Run install.sql without -v mode=live first (it upgrades to version 4), then with -v mode=live -v switch=on.' END)
+ WHERE :'want_live'::boolean AND :installed_version IN (1, 2, 3)
 \gexec
 
 -- CREATE ... IF NOT EXISTS would silently keep a same-named object that is
@@ -115,14 +120,15 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
                      :'schema', :'view', string_agg(o.label, ', ')),
               'Run rollback.sql, then install.sql again.')
   FROM techmv_objects o
- WHERE :installed_version = 3 AND NOT o.found AND o.mode IN ('common', :'installed_mode')
+ WHERE :installed_version = 4 AND NOT o.found AND o.mode IN ('common', :'installed_mode')
 HAVING count(*) > 0
 \gexec
 
 SELECT :installed_version = 0 AS is_fresh,
-       :installed_version IN (1, 2) AS is_upgrade,
-       :installed_version = 3 AND :'installed_mode' <> :'mode' AS is_switch,
-       :installed_version IN (1, 2) OR :installed_version = 3 AND :'installed_mode' <> :'mode' AS is_beside
+       :installed_version IN (1, 2) OR :installed_version = 3 AND :'installed_mode' = :'mode' AS is_upgrade,
+       :installed_version IN (3, 4) AND :'installed_mode' <> :'mode' AS is_switch,
+       :installed_version IN (1, 2) OR :installed_version = 3 AND :'installed_mode' = :'mode'
+       OR :installed_version IN (3, 4) AND :'installed_mode' <> :'mode' AS is_beside
 \gset
 
 \if :is_fresh
@@ -603,6 +609,9 @@ BEGIN
             ELSE
                 REFRESH MATERIALIZED VIEW %1$I.%4$I;
             END IF;
+            -- The search postings follow the values the refresh added and
+            -- removed, in the same transaction: readers see both or neither.
+            PERFORM %1$I.%6$I();
             v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
             -- With wait the caller's own lock_timeout applies to the
             -- bookkeeping; without, nothing may wait.
@@ -660,7 +669,8 @@ $fmt$,
     :'refresh_func',                                                          -- 2
     :'schema',                                                                -- 3
     :'view',                                                                  -- 4
-    :'log_table')                                                             -- 5
+    :'log_table',                                                             -- 5
+    :'grams_sync')                                                            -- 6
 \gexec
 
 -- Refreshing runs with the owner's rights, so it is only for those granted it.
@@ -743,6 +753,7 @@ SELECT format('COMMENT ON INDEX %I.%I IS %L', :'schema', i.relname, :'mode_marke
  WHERE x.indrelid = format('%I.%I', :'schema', :'log_table')::regclass AND x.indisprimary
 \gexec
 COMMENT ON VIEW :"schema".:"status_view" IS :'mode_marker';
+\ir search.sql
 \endif
 
 \if :build_or_upgrade
@@ -805,7 +816,7 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; 
 COMMIT;
 
 \if :is_upgrade
-\echo 'libtechmv: upgraded' :"schema"'.':"view" 'from schema version' :installed_version 'to 3'
+\echo 'libtechmv: upgraded' :"schema"'.':"view" 'from schema version' :installed_version 'to 4'
 \endif
 \if :is_switch
 \echo 'libtechmv: switched' :"schema"'.':"view" 'from' :installed_mode 'mode to' :mode 'mode'

@@ -78,7 +78,7 @@
   \set live_build_md5 :live_md5_key
 \endif
 
-SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
+SELECT format('libtechmv schema 4: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
               to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
               to_json(:'source_column'::text), to_json(:'id_column'::text)) AS live_marker
 \gset

@@ -51,16 +51,29 @@ SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L, 
 \set live_on_update :view '_on_update'
 \set live_on_delete :view '_on_delete'
 \set live_on_trunc :view '_on_truncate'
+-- Search postings (search.sql).
+\set grams :view '_grams'
+\set grams_key :view '_grams_key'
+\set gram_n :view '_gram_n'
+\set gram_n_key :view '_gram_n_key'
+\set gvals :view '_gvals'
+\set gvals_key :view '_gvals_key'
+\set grams_apply :view '_grams_apply'
+\set grams_sync :view '_grams_sync'
+\set gram_trg :view '_gram_trg'
+\set gram_ins :view '_gram_ins'
+\set gram_del :view '_gram_del'
+\set search_func :view '_search'
 
 -- install.sql comments every object it creates with this marker: the schema
 -- version and the variables it was installed from, as a JSON object whose
 -- first two keys (schema, view) are what a rollback matches on.  Versions 1
 -- and 2 marked only the view, with old_comment.  A live install (live.sql)
 -- adds "mode":"live" as the last key: live_marker.
-SELECT format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s}',
+SELECT format('libtechmv schema 4: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s}',
               to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
               to_json(:'source_column'::text), to_json(:'id_column'::text)) AS marker,
-       format('libtechmv schema 3: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
+       format('libtechmv schema 4: {"schema":%s,"view":%s,"source_table":%s,"source_column":%s,"id_column":%s,"mode":"live"}',
               to_json(:'schema'::text), to_json(:'view'::text), to_json(:'source_table'::text),
               to_json(:'source_column'::text), to_json(:'id_column'::text)) AS live_marker,
        format('{"schema":%s,"view":%s,', to_json(:'schema'::text), to_json(:'view'::text)) AS marker_head,

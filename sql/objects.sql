@@ -4,7 +4,7 @@
 --
 -- Fills pg_temp.techmv_objects (one row per name, found or not; one per
 -- trigger found) and sets :installed_version: 0 when there is no view of
--- that name, 1, 2 or 3 for a view of ours of that schema version, -1 for a
+-- that name, 1 to 4 for a view of ours of that schema version, -1 for a
 -- same-named relation that is not ours; and :installed_mode: 'view' (a
 -- materialized view), 'live' (live.sql's table, marked "mode":"live") or ''.
 -- Each row says which mode the object belongs to ('common' to both), its
@@ -28,11 +28,14 @@ WITH rel AS (
      WHERE n.nspname = :'schema'
        AND c.relname IN (:'view', :'value_key', :'value_trgm', :'log_table',
                          :'log_started', :'status_view', :'live_md5_key',
-                         :'live_pending', :'live_state', :'live_status')
+                         :'live_pending', :'live_state', :'live_status',
+                         :'grams', :'grams_key', :'gram_n', :'gram_n_key',
+                         :'gvals', :'gvals_key')
 ), fn AS (
     SELECT p.oid, p.proname, p.prosecdef,
            pg_catalog.obj_description(p.oid, 'pg_proc') AS cmt,
            pg_catalog.pg_get_function_result(p.oid) AS result,
+           pg_catalog.pg_get_function_identity_arguments(p.oid) AS args,
            l.lanname
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -40,8 +43,11 @@ WITH rel AS (
      WHERE n.nspname = :'schema'
        AND (p.proname IN (:'refresh_func', :'live_rebuild')
             AND p.proargtypes = '16 23'::pg_catalog.oidvector  -- (boolean, integer)
-            OR p.proname IN (:'live_on_insert', :'live_on_update', :'live_on_delete', :'live_on_trunc')
-            AND p.pronargs = 0)
+            OR p.proname IN (:'live_on_insert', :'live_on_update', :'live_on_delete', :'live_on_trunc',
+                             :'gram_trg', :'grams_sync')
+            AND p.pronargs = 0
+            OR p.proname = :'grams_apply' AND p.proargtypes = '1009 1009 1009 1009'::pg_catalog.oidvector
+            OR p.proname = :'search_func' AND p.proargtypes = '25 23 23 25 16'::pg_catalog.oidvector)
 ), trg AS (
     -- Live mode's triggers sit on the source table, which rollback.sql is
     -- not told: they are found by name on the source named, or on any table
@@ -52,7 +58,8 @@ WITH rel AS (
       JOIN pg_catalog.pg_class tc ON tc.oid = t.tgrelid
       JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
      WHERE NOT t.tgisinternal
-       AND t.tgname IN (:'live_on_insert', :'live_on_update', :'live_on_delete', :'live_on_trunc')
+       AND t.tgname IN (:'live_on_insert', :'live_on_update', :'live_on_delete', :'live_on_trunc',
+                        :'gram_ins', :'gram_del')
        AND (t.tgfoid IN (SELECT fn.oid FROM fn)
             OR tn.nspname = :'schema' AND tc.relname = :'source_table')
 ), marked AS (
@@ -72,7 +79,7 @@ WITH rel AS (
 ), v AS (
     SELECT r.oid, r.cmt, r.relkind,
            CASE WHEN r.relkind = 'r' THEN
-                     CASE WHEN m.version = 3 AND r.cmt LIKE '%"mode":"live"}' THEN 3 ELSE -1 END
+                     CASE WHEN m.version IN (3, 4) AND r.cmt LIKE '%"mode":"live"}' THEN m.version ELSE -1 END
                 WHEN r.relkind <> 'm' THEN -1
                 WHEN m.version IS NOT NULL THEN m.version
                 WHEN r.cmt LIKE 'libtechmv: %' THEN
@@ -114,7 +121,20 @@ WITH rel AS (
            ('trigger', :'live_on_insert', 'trigger', 'live', 1),
            ('trigger', :'live_on_update', 'trigger', 'live', 1),
            ('trigger', :'live_on_delete', 'trigger', 'live', 1),
-           ('trigger', :'live_on_trunc', 'trigger', 'live', 1)
+           ('trigger', :'live_on_trunc', 'trigger', 'live', 1),
+           ('table', :'grams', 'table', 'common', 5),
+           ('index', :'grams_key', 'postings_index', 'common', NULL),
+           ('table', :'gram_n', 'table', 'common', 5),
+           ('index', :'gram_n_key', 'postings_index', 'common', NULL),
+           ('function', :'grams_apply', 'function', 'common', 4),
+           ('function', :'search_func', 'function', 'common', 4),
+           ('table', :'gvals', 'table', 'view', 5),
+           ('index', :'gvals_key', 'postings_index', 'view', NULL),
+           ('function', :'grams_sync', 'function', 'view', 4),
+           ('trigger function', :'gram_trg', 'trigger function', 'live', 4),
+           -- on the set, and dropped with it
+           ('trigger', :'gram_ins', 'trigger', 'live', NULL),
+           ('trigger', :'gram_del', 'trigger', 'live', NULL)
 ), found AS (
 SELECT e.role, e.mode, e.drop_order, e.name,
        coalesce(o.kind, e.kind) AS kind, o.oid, o.oid IS NOT NULL AS found,
@@ -151,6 +171,16 @@ SELECT e.role, e.mode, e.drop_order, e.name,
                NULL, NULL, NULL
           FROM rel r WHERE e.role = 'log_index' AND r.relname = e.name
         UNION ALL
+        -- The postings' indexes are ours on a table of ours.
+        SELECT r.oid, r.cmt,
+               r.relkind = 'i' AND m.version IS NOT NULL
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_index x JOIN rel t ON t.oid = x.indrelid
+                            JOIN marked tm ON tm.cat = 'pg_class' AND tm.oid = t.oid
+                            WHERE x.indexrelid = r.oid AND tm.version IS NOT NULL),
+               NULL, NULL, NULL
+          FROM rel r JOIN marked m ON m.cat = 'pg_class' AND m.oid = r.oid
+         WHERE e.role = 'postings_index' AND r.relname = e.name
+        UNION ALL
         SELECT f.oid, f.cmt,
                m.version IS NOT NULL
                OR e.role = 'refresh' AND f.cmt IS NULL AND (SELECT ours FROM old_view) AND f.prosecdef
@@ -159,7 +189,7 @@ SELECT e.role, e.mode, e.drop_order, e.name,
                                  'duration_ms double precision, row_count bigint)',
                NULL, NULL, NULL
           FROM fn f JOIN marked m ON m.cat = 'pg_proc' AND m.oid = f.oid
-         WHERE e.role IN ('refresh', 'rebuild', 'trigger function') AND f.proname = e.name
+         WHERE e.role IN ('refresh', 'rebuild', 'trigger function', 'function') AND f.proname = e.name
            AND (e.role = 'trigger function') = (f.result = 'trigger')
         UNION ALL
         SELECT r.oid, r.cmt,
@@ -176,17 +206,24 @@ SELECT e.role, e.mode, e.drop_order, e.name,
 SELECT f.kind, f.name, f.role, f.mode, f.oid, f.found, f.ours, f.cmt, f.version,
        f.kind || ' ' || CASE WHEN f.role IN ('refresh', 'rebuild') THEN quote_ident(f.name) || '(boolean, integer)'
                              WHEN f.role = 'trigger function' THEN quote_ident(f.name) || '()'
+                             WHEN f.role = 'function' THEN quote_ident(f.name) || '('
+                                  || coalesce(pg_catalog.pg_get_function_identity_arguments(f.oid), '') || ')'
                              WHEN f.role = 'trigger' THEN quote_ident(f.name) || coalesce(' on ' || f.on_table, '')
                              ELSE quote_ident(f.name) END AS label,
        -- install.sql also requires the very variables it runs with (in
-       -- either mode: a switch keeps the source).
-       coalesce(f.ours AND (f.cmt IN (:'marker', :'live_marker', :'old_comment')
+       -- either mode: a switch keeps the source), whatever the version.
+       coalesce(f.ours AND (pg_catalog.regexp_replace(f.cmt, '^libtechmv schema [0-9]+: ', '')
+                            IN (pg_catalog.regexp_replace(:'marker', '^libtechmv schema [0-9]+: ', ''),
+                                pg_catalog.regexp_replace(:'live_marker', '^libtechmv schema [0-9]+: ', ''))
+                            OR f.cmt = :'old_comment'
                             OR f.cmt IS NULL
                                AND (SELECT v.cmt FROM v) = :'old_comment'), false) AS same_source,
        CASE WHEN NOT f.found OR f.drop_order IS NULL THEN NULL
             WHEN f.role = 'trigger' THEN format('DROP TRIGGER %I ON %s', f.name, f.on_table)
             WHEN f.role IN ('refresh', 'rebuild') THEN format('DROP FUNCTION %I.%I(boolean, integer)', :'schema', f.name)
             WHEN f.role = 'trigger function' THEN format('DROP FUNCTION %I.%I()', :'schema', f.name)
+            WHEN f.role = 'function' THEN format('DROP FUNCTION %I.%I(%s)', :'schema', f.name,
+                                                 pg_catalog.pg_get_function_identity_arguments(f.oid))
             WHEN f.kind = 'materialized view' THEN format('DROP MATERIALIZED VIEW %I.%I', :'schema', f.name)
             WHEN f.kind = 'view' THEN format('DROP VIEW %I.%I', :'schema', f.name)
             WHEN f.kind = 'table' THEN format('DROP TABLE %I.%I', :'schema', f.name)

@@ -32,9 +32,9 @@ SET LOCAL client_min_messages = warning;
 -- A newer schema may have objects this script does not know of.
 SELECT format('DO $chk$ BEGIN RAISE EXCEPTION USING ERRCODE = %L, MESSAGE = %L; END $chk$',
               '0A000',
-              format('libtechmv: nothing rolled back: %I.%I has schema version %s; this rollback.sql knows versions 1 to 3',
+              format('libtechmv: nothing rolled back: %I.%I has schema version %s; this rollback.sql knows versions 1 to 4',
                      :'schema', :'view', :installed_version))
- WHERE :installed_version > 3
+ WHERE :installed_version > 4
 \gexec
 
 -- A mistyped view name, or a user's table or function that happens to have
