@@ -74,7 +74,7 @@ TECHMV_API int techmv_version_number(void);
  * needs. An install of an older version is reported by techmv_status() and
  * refused by techmv_list() with TECHMV_ESCHEMA: run the newer install.sql,
  * which upgrades in place. */
-#define TECHMV_SCHEMA_VERSION 3
+#define TECHMV_SCHEMA_VERSION 4
 
 /* ---- Result codes ------------------------------------------------------- */
 

@@ -129,6 +129,7 @@ static void names_free(tmv_names *n) {
   free(n->view_lit);
   free(n->log_lit);
   free(n->live_status);
+  free(n->search);
 }
 
 static int check_name(const char *what, const char *s, size_t max, char *err,
@@ -207,8 +208,10 @@ int techmv_open(PGconn *conn, const techmv_config *config, techmv **out) {
   n->view_lit = regclass_literal(c.schema, c.view, "");
   n->log_lit = regclass_literal(c.schema, c.view, "_refresh_log");
   n->live_status = quote_name(c.schema, c.view, "_live_status");
+  n->search = quote_name(c.schema, c.view, "_search");
   if (!n->view || !n->table || !n->column || !n->id || !n->log ||
-      !n->function || !n->view_lit || !n->log_lit || !n->live_status) {
+      !n->function || !n->view_lit || !n->log_lit || !n->live_status ||
+      !n->search) {
     names_free(n);
     free(h);
     return TECHMV_ENOMEM;

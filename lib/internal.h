@@ -106,21 +106,13 @@ enum {
   TMV_Q_SEARCH = 1 << 3,  /* substring search */
   TMV_Q_AFTER = 1 << 4,   /* keyset cursor */
   TMV_Q_DESC = 1 << 5,    /* descending */
-  TMV_Q_TRIGRAM = 1 << 6, /* search the view through its trigram index */
-  TMV_Q_BAKED = 1 << 7,   /* no offset, and the limit written into the
+  TMV_Q_BAKED = 1 << 6,   /* no offset, and the limit written into the
                              text: with no parameter left in LIMIT/OFFSET
                              the planner can cost a generic plan right, so
                              the statement is planned once, not on every
                              call (only where one plan fits every call) */
-  TMV_Q_VARIANTS = 1 << 8
+  TMV_Q_VARIANTS = 1 << 7
 };
-
-/* Whether a search term is best served by the view's trigram index (collect
- * the matches, then sort) rather than by walking the ordered unique index
- * and filtering. pg_trgm extracts nothing from a run of fewer than three
- * word characters, so such terms would read the whole trigram index, while
- * the ordered walk stops after limit+1 matches. */
-int tmv_search_wants_trigram(const char *term, size_t len, int encoding);
 
 /* A validated list request, ready to be bound. */
 typedef struct tmv_list_query {
@@ -152,6 +144,7 @@ typedef struct tmv_names {
   char *view_lit;    /* E'"schema"."view"' */
   char *log_lit;     /* E'"schema"."view_refresh_log"' */
   char *live_status; /* "schema"."view_live_status" */
+  char *search;      /* "schema"."view_search" */
 } tmv_names;
 
 /* Number of bound parameters of a variant ($1 limit+1, $2 offset unless

@@ -18,9 +18,12 @@ static int has_state(const PGresult *res, const char *state) {
 
 /* The view cannot serve, and the source table can: it is missing
  * (undefined_table) or was never refreshed
- * (object_not_in_prerequisite_state). */
-static int view_unusable(const PGresult *res) {
-  return has_state(res, "42P01") || has_state(res, "55000");
+ * (object_not_in_prerequisite_state); for a search, its search function is
+ * missing (undefined_function): nothing is installed, or an install older
+ * than schema 4, whose unfiltered pages the view still serves. */
+static int view_unusable(const PGresult *res, unsigned v) {
+  return has_state(res, "42P01") || has_state(res, "55000") ||
+         ((v & TMV_Q_SEARCH) && has_state(res, "42883"));
 }
 
 /* The view is there but of an older schema: a column is missing. */
@@ -93,7 +96,7 @@ int techmv_list(techmv *h, const techmv_list_params *params,
   PGresult *res = NULL;
   rc = run_variant(h, &q, v, &res);
   if (rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&
-      view_unusable(res) && PQtransactionStatus(h->conn) == PQTRANS_IDLE) {
+      view_unusable(res, v) && PQtransactionStatus(h->conn) == PQTRANS_IDLE) {
     /* The rollback plan: without the view, serve from the source table. */
     PQclear(res);
     res = NULL;

@@ -90,31 +90,7 @@ int tmv_list_query_init(tmv_list_query *q, const techmv_list_params *params,
     v |= TMV_Q_AFTER;
   if (p->order == TECHMV_ORDER_DESC)
     v |= TMV_Q_DESC;
-  if ((v & TMV_Q_SEARCH) && !(v & TMV_Q_BASE) &&
-      tmv_search_wants_trigram(p->search, q->search_len, encoding))
-    v |= TMV_Q_TRIGRAM;
   q->variant = v;
-  return 0;
-}
-
-int tmv_search_wants_trigram(const char *term, size_t len, int encoding) {
-  size_t run = 0;
-  for (size_t i = 0; i < len;) {
-    int n = tmv_char_len(term + i, len - i, encoding);
-    unsigned char c = (unsigned char)term[i];
-    if (n < 1)
-      return 0;
-    i += (size_t)n;
-    /* Non-ASCII characters count as word characters: pg_trgm treats
-     * letters of any script as such. */
-    if (n > 1 || (c >= '0' && c <= '9') ||
-        ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
-      if (++run >= 3)
-        return 1;
-    } else {
-      run = 0;
-    }
-  }
   return 0;
 }
 
@@ -209,30 +185,23 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
     if (v & TMV_Q_COMPANY)
       sb_add(&b, " AND c.%s = ANY ($%d::bigint[])", n->id, param++);
     sb_add(&b, " ORDER BY t.value %s %s", dir, page);
-  } else if ((v & TMV_Q_TRIGRAM) && (v & TMV_Q_SEARCH)) {
-    /* The OFFSET 0 fence keeps the planner from walking the ordered index
-     * instead: the matches come from the trigram index, then get sorted. */
+  } else if (v & TMV_Q_SEARCH) {
+    /* The set's search function picks, per term, the postings or the index
+     * that answer it without reading what the page does not need (see
+     * sql/search.sql); its rows are the page, values too long to serve
+     * excluded. */
+    int term = param++;
     sb_add(&b,
-           "SELECT m.value FROM (SELECT v.value FROM %s AS v WHERE " SCHEMA_3
-           " AND v.value_lower LIKE pg_catalog.lower($%d)",
-           n->view, param++);
-    if (v & TMV_Q_AFTER)
-      sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
-    sb_add(&b, " OFFSET 0) AS m ORDER BY m.value %s %s", dir, page);
+           "SELECT s.value FROM %s($%d, $1::integer, $2::integer, %s, %s) "
+           "AS s(value)",
+           n->search, term, (v & TMV_Q_AFTER) ? "$4" : "NULL",
+           (v & TMV_Q_DESC) ? "true" : "false");
   } else {
     /* Rows with no value stand for values too long to serve. */
     sb_add(&b,
            "SELECT v.value FROM %s AS v WHERE " SCHEMA_3
            " AND v.value IS NOT NULL",
            n->view);
-    /* A term with no word of three characters gives the trigram index
-     * nothing to look up (or next to nothing), so the planner decides here,
-     * with the term in hand (LIMIT $1 keeps every plan a custom one): the
-     * ordered walk, stopping after limit+1 matches, for a common term; a
-     * scan and a sort for a rare one; the trigram index when it does have
-     * something to offer. */
-    if (v & TMV_Q_SEARCH)
-      sb_add(&b, " AND v.value_lower LIKE pg_catalog.lower($%d)", param++);
     if (v & TMV_Q_AFTER)
       sb_add(&b, " AND v.value %s $%d", (v & TMV_Q_DESC) ? "<" : ">", param++);
     sb_add(&b, " ORDER BY v.value %s %s", dir, page);
@@ -250,12 +219,14 @@ int tmv_list_bind(const tmv_list_query *q, unsigned v, tmv_bound *b) {
     b->values[k++] = b->nums[0];
     b->values[k++] = b->nums[1];
   }
-  if (v & TMV_Q_SEARCH) {
+  if ((v & TMV_Q_SEARCH) && (v & TMV_Q_BASE)) {
     b->owned[0] =
         tmv_like_contains_pattern(q->p.search, q->search_len, q->encoding);
     if (b->owned[0] == NULL)
       return -1;
     b->values[k++] = b->owned[0];
+  } else if (v & TMV_Q_SEARCH) {
+    b->values[k++] = q->p.search; /* the set's search function folds case */
   }
   if (v & TMV_Q_AFTER)
     b->values[k++] = q->p.after;

@@ -279,6 +279,9 @@ BEGIN
         RAISE EXCEPTION 'libtechmv: invalid search arguments'
             USING ERRCODE = '22023', HINT = 'term must not be empty; lim and off must be >= 0.';
     END IF;
+    -- A view never refreshed fails here as any query of it would
+    -- (object_not_in_prerequisite_state), rather than find no postings.
+    PERFORM FROM %1$I.%5$I LIMIT 0;
     IF len <= 2 THEN
         IF after IS NULL AND NOT descending THEN
             RETURN QUERY SELECT g.value FROM %1$I.%3$I g WHERE g.gram = t

@@ -164,8 +164,7 @@ START_TEST(path_choice) {
   p.after = "x";
   ck_assert_int_eq(init(&q, &p), 0);
   ck_assert_int_eq(tmv_variant_path(q.variant), TECHMV_PATH_VIEW);
-  ck_assert_uint_eq(q.variant,
-                    TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC | TMV_Q_AFTER);
+  ck_assert_uint_eq(q.variant, TMV_Q_SEARCH | TMV_Q_DESC | TMV_Q_AFTER);
 
   p.after = NULL;
   p.company_ids = ids;
@@ -190,9 +189,10 @@ END_TEST
 /* ---- SQL text ----------------------------------------------------------- */
 
 static const tmv_names names = {
-    "\"mv\"",    "\"s\".\"companies\"",   "\"techs\"",
-    "\"id\"",    "\"mv_refresh_log\"",    "\"mv_refresh\"",
-    "E'\"mv\"'", "E'\"mv_refresh_log\"'", "\"mv_live_status\""};
+    "\"mv\"",       "\"s\".\"companies\"",   "\"techs\"",
+    "\"id\"",       "\"mv_refresh_log\"",    "\"mv_refresh\"",
+    "E'\"mv\"'",    "E'\"mv_refresh_log\"'", "\"mv_live_status\"",
+    "\"mv_search\""};
 
 START_TEST(sql_view_page) {
   char *sql = tmv_list_sql(&names, 0, 0);
@@ -200,12 +200,11 @@ START_TEST(sql_view_page) {
                         "(v.value_md5 IS NULL OR true) AND v.value IS NOT NULL "
                         "ORDER BY v.value ASC LIMIT $1 OFFSET $2");
   free(sql);
-  sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH, 0);
+  sql = tmv_list_sql(&names, TMV_Q_DESC | TMV_Q_AFTER, 0);
   ck_assert_str_eq(sql,
                    "SELECT v.value FROM \"mv\" AS v WHERE "
                    "(v.value_md5 IS NULL OR true) AND v.value IS NOT NULL AND "
-                   "v.value_lower LIKE pg_catalog.lower($3) AND "
-                   "v.value < $4 ORDER BY "
+                   "v.value < $3 ORDER BY "
                    "v.value DESC LIMIT $1 OFFSET $2");
   free(sql);
   ck_assert_int_eq(tmv_variant_nparams(TMV_Q_DESC | TMV_Q_AFTER | TMV_Q_SEARCH),
@@ -213,46 +212,29 @@ START_TEST(sql_view_page) {
 }
 END_TEST
 
-static int wants_trigram(const char *term) {
-  return tmv_search_wants_trigram(term, strlen(term), enc("UTF8"));
-}
-
-START_TEST(search_plan_per_term) {
-  ck_assert(wants_trigram("sql"));
-  ck_assert(wants_trigram("x-sql"));
-  ck_assert(!wants_trigram("go"));
-  ck_assert(!wants_trigram("a"));
-  ck_assert(!wants_trigram("a-b-c")); /* no 3-char word */
-  ck_assert(!wants_trigram("50%"));
-  ck_assert(!wants_trigram("%_\\"));
-  ck_assert(!wants_trigram("\xc3\xa9\xc3\xa9")); /* 2 chars */
-  ck_assert(wants_trigram("caf\xc3\xa9"));
-  ck_assert(wants_trigram("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"));
-  /* Two SJIS characters are two, not four bytes' worth. */
-  ck_assert(!tmv_search_wants_trigram("\x83\x5f\x83\x5c", 4, enc("SJIS")));
+START_TEST(search_goes_through_the_search_function) {
+  /* The term is bound as it is: the set's function folds its case and
+   * picks the postings per term; only the source table gets a pattern. */
+  char *sql = tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_DESC, 0);
+  ck_assert_str_eq(sql, "SELECT s.value FROM \"mv_search\"($3, $1::integer, "
+                        "$2::integer, NULL, true) AS s(value)");
+  free(sql);
+  sql = tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_AFTER, 0);
+  ck_assert_str_eq(sql, "SELECT s.value FROM \"mv_search\"($3, $1::integer, "
+                        "$2::integer, $4, false) AS s(value)");
+  free(sql);
 
   tmv_list_query q;
   techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
-  p.search = "react";
+  p.search = "50%_";
   ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert(q.variant & TMV_Q_TRIGRAM);
-  p.search = "re";
-  ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert(!(q.variant & TMV_Q_TRIGRAM));
-  p.search = "react";
-  p.source = TECHMV_SOURCE_BASE; /* the source table has no such index */
-  ck_assert_int_eq(init(&q, &p), 0);
-  ck_assert(!(q.variant & TMV_Q_TRIGRAM));
-
-  char *sql =
-      tmv_list_sql(&names, TMV_Q_SEARCH | TMV_Q_TRIGRAM | TMV_Q_DESC, 0);
-  ck_assert_str_eq(sql,
-                   "SELECT m.value FROM (SELECT v.value FROM \"mv\" AS v "
-                   "WHERE (v.value_md5 IS NULL OR true) AND v.value_lower LIKE "
-                   "pg_catalog.lower($3) "
-                   "OFFSET 0) AS m ORDER BY m.value DESC LIMIT $1 "
-                   "OFFSET $2");
-  free(sql);
+  tmv_bound bound;
+  ck_assert_int_eq(tmv_list_bind(&q, q.variant, &bound), 3);
+  ck_assert_str_eq(bound.values[2], "50%_");
+  tmv_bound_release(&bound);
+  ck_assert_int_eq(tmv_list_bind(&q, q.variant | TMV_Q_BASE, &bound), 3);
+  ck_assert_str_eq(bound.values[2], "%50\\%\\_%");
+  tmv_bound_release(&bound);
 }
 END_TEST
 
@@ -273,7 +255,7 @@ START_TEST(baked_limit_has_no_page_parameters) {
   ck_assert_int_eq(init(&q, &p), 0);
   tmv_bound b;
   ck_assert_int_eq(tmv_list_bind(&q, q.variant | TMV_Q_BAKED, &b), 2);
-  ck_assert_str_eq(b.values[0], "%a\\_b%");
+  ck_assert_str_eq(b.values[0], "a_b"); /* the search function's term */
   ck_assert_str_eq(b.values[1], "k");
   tmv_bound_release(&b);
 }
@@ -301,7 +283,8 @@ START_TEST(every_variant_numbers_its_parameters) {
   for (unsigned v = 0; v < TMV_Q_VARIANTS; v++) {
     /* Only the combinations tmv_list_query_init can produce. */
     if (((v & (TMV_Q_COMPANY | TMV_Q_ALL)) && !(v & TMV_Q_BASE)) ||
-        ((v & TMV_Q_TRIGRAM) && (!(v & TMV_Q_SEARCH) || (v & TMV_Q_BASE))))
+        ((v & TMV_Q_BAKED) &&
+         (v & (TMV_Q_SEARCH | TMV_Q_COMPANY | TMV_Q_BASE))))
       continue;
     char *sql = tmv_list_sql(&names, v, 26);
     int n = tmv_variant_nparams(v);
@@ -541,7 +524,7 @@ int main(void) {
   t = tcase_create("sql");
   tcase_add_test(t, sql_view_page);
   tcase_add_test(t, sql_base_variants);
-  tcase_add_test(t, search_plan_per_term);
+  tcase_add_test(t, search_goes_through_the_search_function);
   tcase_add_test(t, baked_limit_has_no_page_parameters);
   tcase_add_test(t, every_variant_numbers_its_parameters);
   tcase_add_test(t, bind_matches_sql_order);
