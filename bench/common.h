@@ -164,6 +164,10 @@ typedef struct scale {
   double cursor_mid_median_ms, cursor_mid_p95_ms, cursor_deep_vs_first,
       offset_deep_vs_first;
   double refresh_ms, refresh_bare_ms, refresh_vs_sql;
+  /* The search postings (sql/search.sql) beside the view: their bytes, and
+   * refresh time and disk with them over without them. */
+  int64_t search_bytes;
+  double search_refresh_cost_ratio, search_disk_ratio;
   double reader_max_during_refresh_ms, reader_p99_ratio;
   long reader_errors;
 } scale;
