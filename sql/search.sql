@@ -110,6 +110,11 @@ SELECT format('GRANT %s ON %I.%I TO %s', a.privilege_type, :'schema', t.name,
 -- or deleted are counted.  A count that reaches 0 stays as a row of 0,
 -- which search reads as absent.  Called by one writer at a time (the
 -- refresh function or the drainer, under the refresh lock).
+-- The cost is about 17 postings per value added or removed, each an index
+-- lookup or insertion, and nothing more: the planner, which cannot see the
+-- arrays' sizes, must not hash-join the removals with every posting, so
+-- only nested loops over the index are allowed; the insertions come in
+-- index order, which halves their cost.
 SELECT format($fmt$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(
     added_values  text[],
@@ -120,6 +125,9 @@ RETURNS void
 LANGUAGE sql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
 AS $body$
 WITH gone AS (
     DELETE FROM %1$I.%3$I g
@@ -131,10 +139,11 @@ WITH gone AS (
     RETURNING g.gram
 ), put AS (
     INSERT INTO %1$I.%3$I (gram, value)
-    SELECT DISTINCT substr(x.l, i.i, k.k), x.v
+    SELECT DISTINCT substr(x.l, i.i, k.k) COLLATE "C", x.v
       FROM unnest(added_values, added_lower) AS x(v, l)
      CROSS JOIN LATERAL generate_series(1, length(x.l)) AS i(i)
      CROSS JOIN (VALUES (1), (2)) AS k(k)
+     ORDER BY 1, 2
     ON CONFLICT DO NOTHING
     RETURNING gram
 )
