@@ -265,8 +265,9 @@ typedef struct techmv_page techmv_page;
  * not populated falls back to the source table when the connection is not
  * in a transaction block; inside one, the server's error is returned (a
  * fallback would need a savepoint in the caller's transaction). A view of
- * an older schema version is TECHMV_ESCHEMA on every query that would use
- * it, never a silent fall-back.
+ * an older schema version is TECHMV_ESCHEMA on every query it cannot serve
+ * as this library expects (schema 1 and 2: every query; schema 3: searches,
+ * which need the search function of schema 4), never a silent fall-back.
  * On success *out owns a page, freed with techmv_page_free(); on failure
  * *out is NULL. The page holds its values itself: it may outlive the handle
  * and the connection, and be read from another thread. */

@@ -18,12 +18,34 @@ static int has_state(const PGresult *res, const char *state) {
 
 /* The view cannot serve, and the source table can: it is missing
  * (undefined_table) or was never refreshed
- * (object_not_in_prerequisite_state); for a search, its search function is
- * missing (undefined_function): nothing is installed, or an install older
- * than schema 4, whose unfiltered pages the view still serves. */
-static int view_unusable(const PGresult *res, unsigned v) {
-  return has_state(res, "42P01") || has_state(res, "55000") ||
-         ((v & TMV_Q_SEARCH) && has_state(res, "42883"));
+ * (object_not_in_prerequisite_state). */
+static int view_unusable(const PGresult *res) {
+  return has_state(res, "42P01") || has_state(res, "55000");
+}
+
+/* A search of the view found no search function (undefined_function):
+ * either nothing is installed, which the source table can stand in for, or
+ * the view is of a schema older than 4, which must not be hidden behind a
+ * fallback. Only the catalog tells which, asked outside a transaction block
+ * (inside one the caller's transaction has already failed). */
+static int search_function_missing(techmv *h, const PGresult *res, unsigned v,
+                                   int *view_exists) {
+  if (!(v & TMV_Q_SEARCH) || !has_state(res, "42883"))
+    return 0;
+  *view_exists = 1;
+  if (PQtransactionStatus(h->conn) != PQTRANS_IDLE)
+    return 1;
+  char *sql = NULL;
+  size_t len = strlen(h->names.view_lit) + 48;
+  if ((sql = malloc(len)) == NULL)
+    return 1;
+  snprintf(sql, len, "SELECT pg_catalog.to_regclass(%s)", h->names.view_lit);
+  PGresult *r = PQexec(h->conn, sql);
+  free(sql);
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+    *view_exists = !PQgetisnull(r, 0, 0);
+  PQclear(r);
+  return 1;
 }
 
 /* The view is there but of an older schema: a column is missing. */
@@ -95,8 +117,12 @@ int techmv_list(techmv *h, const techmv_list_params *params,
   page->path = tmv_variant_path(v);
   PGresult *res = NULL;
   rc = run_variant(h, &q, v, &res);
+  int view_exists = 1;
+  int no_search = rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&
+                  search_function_missing(h, res, v, &view_exists);
   if (rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&
-      view_unusable(res, v) && PQtransactionStatus(h->conn) == PQTRANS_IDLE) {
+      (view_unusable(res) || (no_search && !view_exists)) &&
+      PQtransactionStatus(h->conn) == PQTRANS_IDLE) {
     /* The rollback plan: without the view, serve from the source table. */
     PQclear(res);
     res = NULL;
@@ -104,7 +130,7 @@ int techmv_list(techmv *h, const techmv_list_params *params,
     page->path = TECHMV_PATH_FALLBACK;
     rc = run_variant(h, &q, v | TMV_Q_BASE, &res);
   } else if (rc == TECHMV_ESERVER && page->path == TECHMV_PATH_VIEW &&
-             view_outdated(res)) {
+             (view_outdated(res) || no_search)) {
     char sqlstate[6];
     memcpy(sqlstate, h->sqlstate, sizeof sqlstate);
     tmv_fail(h, TECHMV_ESCHEMA,

@@ -18,6 +18,7 @@ void add_struct_version_tests(Suite *s);
 void add_refresh_failure_tests(Suite *s);
 void add_caller_setting_tests(Suite *s);
 void add_live_mode_tests(Suite *s);
+void add_schema_version_tests(Suite *s);
 
 /* The distinct values plain SQL finds in companies.technologies: those
  * containing `search` (NULL: all) as a case-insensitive literal substring,

@@ -85,5 +85,6 @@ int main(void) {
   add_refresh_failure_tests(s);
   add_caller_setting_tests(s);
   add_live_mode_tests(s);
+  add_schema_version_tests(s);
   return pgt_run(s);
 }
