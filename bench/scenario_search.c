@@ -1,8 +1,9 @@
-/* Search: a fixed mix of terms, of every kind the two strategies (trigram
- * index for a word of 3 characters, ordered walk or scan otherwise) and the
- * literal matching can meet. Each term's page is checked against the truth;
- * on the first scale the naive query over companies is timed beside it. The
- * names are sql/sample_data.sql's: its fixed names, then generated ones
+/* Search: a fixed mix of terms, of every kind the search function's cases
+ * (a gram's postings for 1 and 2 characters; the rarest pair's postings,
+ * filtered, or the trigram index for longer terms; nothing for an absent
+ * gram) and the literal matching can meet. Each term's page is checked against
+ * the truth; on the first scale the naive query over companies is timed beside
+ * it. The names are sql/sample_data.sql's: its fixed names, then generated ones
  * such as "tech-00123", "PY_00007", "Node00015", "cloud_00020". */
 #include "scenarios.h"
 #include "truth.h"
