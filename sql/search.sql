@@ -18,7 +18,7 @@
 --   * 3 or more: the postings of the term's rarest 2-character gram
 --     (<view>_gram_n counts them), filtered by LIKE, stop after the page;
 --     a term with an absent gram has no match and reads nothing.  When the
---     rarest gram is common and the first 1,024 of its postings hold few
+--     rarest gram is common and the first 256 of its postings hold few
 --     matches (a rare term made of common pairs), the trigram index finds
 --     the few matches instead.
 -- The price is disk and upkeep: about 17 postings per value (1.2 GB for a
@@ -67,12 +67,14 @@ CREATE TABLE :"schema".:"grams" (
     value text :value_collate NOT NULL
 );
 \if :set_readable
+-- In index order, so that a gram's postings share heap pages.
 INSERT INTO :"schema".:"grams" (gram, value)
-SELECT DISTINCT pg_catalog.substr(v.value_lower, i.i, k.k), v.value
+SELECT DISTINCT pg_catalog.substr(v.value_lower, i.i, k.k) COLLATE "C", v.value
   FROM :"schema".:"view" v
  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.length(v.value_lower)) AS i(i)
  CROSS JOIN (VALUES (1), (2)) AS k(k)
- WHERE v.value IS NOT NULL;
+ WHERE v.value IS NOT NULL
+ ORDER BY 1, 2;
 \endif
 CREATE UNIQUE INDEX :"grams_key" ON :"schema".:"grams" (gram, value);
 CREATE TABLE :"schema".:"gram_n" (
@@ -184,11 +186,12 @@ BEGIN
         DELETE FROM %1$I.%8$I;
         DELETE FROM %1$I.%6$I;
         INSERT INTO %1$I.%8$I (gram, value)
-        SELECT DISTINCT substr(v.value_lower, i.i, k.k), v.value
+        SELECT DISTINCT substr(v.value_lower, i.i, k.k) COLLATE "C", v.value
           FROM %1$I.%3$I v
          CROSS JOIN LATERAL generate_series(1, length(v.value_lower)) AS i(i)
          CROSS JOIN (VALUES (1), (2)) AS k(k)
-         WHERE v.value IS NOT NULL;
+         WHERE v.value IS NOT NULL
+         ORDER BY 1, 2;
         CREATE UNIQUE INDEX %7$I ON %1$I.%8$I (gram, value);
         COMMENT ON INDEX %1$I.%7$I IS %9$L;
         INSERT INTO %1$I.%6$I (gram, n)
@@ -278,7 +281,7 @@ DECLARE
     t      text := lower(term);
     len    integer := length(t);
     want   bigint := lim::bigint + off;
-    walk   constant integer := 1024;
+    walk   constant integer := 256;
     best   text;
     best_n bigint;
     pat    text;
@@ -342,9 +345,11 @@ BEGIN
             RETURN;
         END IF;
         -- Few matches among many postings: walking on would read about
-        -- (want - found) * walk / found more of them; past 16 walks the
-        -- trigram index (the term has 3 characters) is cheaper.
-        IF cardinality(found) = 0 OR (want - cardinality(found)) * walk / cardinality(found) > 16 * walk THEN
+        -- (want - found) * walk / found more of them, at about a microsecond
+        -- each; past four walks the trigram index (the term has 3
+        -- characters), which reads only its matches and sorts them, is
+        -- cheaper.
+        IF cardinality(found) = 0 OR (want - cardinality(found)) * walk / cardinality(found) > 4 * walk THEN
             RETURN QUERY EXECUTE format(
                 'SELECT m.value FROM (SELECT v.value FROM %1$I.%5$I v WHERE v.value_lower LIKE $1 %%s OFFSET 0) m '
                 'ORDER BY m.value %%s LIMIT $2 OFFSET $3',
