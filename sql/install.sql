@@ -203,7 +203,7 @@ SELECT clock_timestamp() AS build_started
 \if :want_view
 SELECT format($fmt$
 CREATE OR REPLACE VIEW %1$I.%2$I AS
-SELECT 3                                                  AS schema_version,
+SELECT 4                                                  AS schema_version,
        true                                               AS installed,
        c.relispopulated                                   AS populated,
        CASE WHEN c.relispopulated THEN ok.row_count END   AS value_count,
@@ -257,7 +257,7 @@ $fmt$, :'schema', :'status_view', :'view', :'log_table', :'schema') AS status_vi
 -- refresh_running is a drain or rebuild holding the advisory lock.
 SELECT format($fmt$
 CREATE OR REPLACE VIEW %1$I.%2$I AS
-SELECT 3                                                  AS schema_version,
+SELECT 4                                                  AS schema_version,
        true                                               AS installed,
        ls.last_rebuild_at IS NOT NULL                     AS populated,
        CASE WHEN ls.last_rebuild_at IS NOT NULL THEN ls.value_count END AS value_count,
@@ -779,7 +779,7 @@ SELECT format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO %I', :'schem
                       AND a.privilege_type = 'EXECUTE')
 UNION ALL
 SELECT format('GRANT SELECT ON %I.%I TO %I', :'schema', t.name, :'refresh_role')
-  FROM (VALUES (:'view'), (:'log_table'), (:'status_view')) t(name)
+  FROM (VALUES (:'view'), (:'log_table'), (:'status_view'), (:'grams'), (:'gram_n')) t(name)
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
                     WHERE c.oid = format('%I.%I', :'schema', t.name)::regclass
                       AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = :'refresh_role')

@@ -35,7 +35,6 @@ WITH rel AS (
     SELECT p.oid, p.proname, p.prosecdef,
            pg_catalog.obj_description(p.oid, 'pg_proc') AS cmt,
            pg_catalog.pg_get_function_result(p.oid) AS result,
-           pg_catalog.pg_get_function_identity_arguments(p.oid) AS args,
            l.lanname
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
@@ -207,7 +206,7 @@ SELECT f.kind, f.name, f.role, f.mode, f.oid, f.found, f.ours, f.cmt, f.version,
        f.kind || ' ' || CASE WHEN f.role IN ('refresh', 'rebuild') THEN quote_ident(f.name) || '(boolean, integer)'
                              WHEN f.role = 'trigger function' THEN quote_ident(f.name) || '()'
                              WHEN f.role = 'function' THEN quote_ident(f.name) || '('
-                                  || coalesce(pg_catalog.pg_get_function_identity_arguments(f.oid), '') || ')'
+                                  || coalesce((SELECT pg_catalog.oidvectortypes(p.proargtypes) FROM pg_catalog.pg_proc p WHERE p.oid = f.oid), '') || ')'
                              WHEN f.role = 'trigger' THEN quote_ident(f.name) || coalesce(' on ' || f.on_table, '')
                              ELSE quote_ident(f.name) END AS label,
        -- install.sql also requires the very variables it runs with (in
@@ -223,7 +222,7 @@ SELECT f.kind, f.name, f.role, f.mode, f.oid, f.found, f.ours, f.cmt, f.version,
             WHEN f.role IN ('refresh', 'rebuild') THEN format('DROP FUNCTION %I.%I(boolean, integer)', :'schema', f.name)
             WHEN f.role = 'trigger function' THEN format('DROP FUNCTION %I.%I()', :'schema', f.name)
             WHEN f.role = 'function' THEN format('DROP FUNCTION %I.%I(%s)', :'schema', f.name,
-                                                 pg_catalog.pg_get_function_identity_arguments(f.oid))
+                                                 (SELECT pg_catalog.oidvectortypes(p.proargtypes) FROM pg_catalog.pg_proc p WHERE p.oid = f.oid))
             WHEN f.kind = 'materialized view' THEN format('DROP MATERIALIZED VIEW %I.%I', :'schema', f.name)
             WHEN f.kind = 'view' THEN format('DROP VIEW %I.%I', :'schema', f.name)
             WHEN f.kind = 'table' THEN format('DROP TABLE %I.%I', :'schema', f.name)

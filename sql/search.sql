@@ -213,7 +213,7 @@ BEGIN
     INSERT INTO %1$I.%4$I (value, value_lower)
     SELECT * FROM unnest(v_added_values, v_added_lower);
     PERFORM %1$I.%5$I(v_added_values, v_added_lower, v_removed_values, v_removed_lower);
-    RETURN cardinality(v_added_values) + cardinality(v_removed_values);
+    RETURN cardinality(v_added_values)::bigint + cardinality(v_removed_values);
 END
 $body$
 $fmt$, :'schema', :'grams_sync', :'view', :'gvals', :'grams_apply', :'gram_n', :'grams_key', :'grams', :'mode_marker')

@@ -54,9 +54,12 @@ if [ "$seconds" -gt 0 ]; then
       $(pkg-config --cflags --libs libpq)
     stress=$bin/stress
   fi
-  $psql -d postgres -c 'CREATE DATABASE techmv_live_stress TEMPLATE techmv_live_tpl'
-  $psql -d techmv_live_stress -v trgm_schema=public -1 \
-    -f "$srcdir/sql/names.sql" -f "$srcdir/sql/live.sql" >/dev/null
+  # The whole live install, search postings and their triggers included.
+  $psql -d postgres -c 'CREATE DATABASE techmv_live_stress'
+  $psql -d techmv_live_stress -v companies=400 -v technologies=300 \
+    -f "$srcdir/sql/sample_data.sql" >/dev/null
+  $psql -d techmv_live_stress -c 'ALTER TABLE companies ALTER technologies DROP NOT NULL'
+  $psql -d techmv_live_stress -v mode=live -f "$srcdir/sql/install.sql" >/dev/null
   "$stress" -d "dbname=techmv_live_stress" -t "$seconds" ${TECHMV_LIVE_SEED:+-s "$TECHMV_LIVE_SEED"} || status=1
 fi
 exit $status

@@ -43,16 +43,16 @@ SELECT is(array_agg(o ORDER BY o), NULL, 'every object is marked')
          WHERE c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'mv_distinct_technologies%'
            AND c.relname <> 'mv_distinct_technologies_refresh_log' AND c.relname NOT LIKE 'mv_distinct_technologies_refresh_log%'
            AND obj_description(c.oid, 'pg_class') IS DISTINCT FROM
-               'libtechmv schema 3: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id","mode":"live"}'
+               'libtechmv schema 4: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id","mode":"live"}'
         UNION ALL
         SELECT p.proname FROM pg_proc p
          WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'mv_distinct_technologies%'
            AND p.proname <> 'mv_distinct_technologies_schema_3'
-           AND obj_description(p.oid, 'pg_proc') NOT LIKE 'libtechmv schema 3: %"mode":"live"}'
+           AND obj_description(p.oid, 'pg_proc') NOT LIKE 'libtechmv schema 4: %"mode":"live"}'
         UNION ALL
         SELECT t.tgname FROM pg_trigger t
          WHERE t.tgrelid = 'companies'::regclass
-           AND obj_description(t.oid, 'pg_trigger') NOT LIKE 'libtechmv schema 3: %"mode":"live"}') x;
+           AND obj_description(t.oid, 'pg_trigger') NOT LIKE 'libtechmv schema 4: %"mode":"live"}') x;
 
 -- SECURITY DEFINER with a fixed search_path, and nobody else may run them.
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL, 'all functions are definer, pinned and not public')

@@ -392,11 +392,22 @@ static int check_exact(PGconn *c, const char *when) {
   long counts = scalar(c,
     "SELECT count(*) FROM " VIEW "_live_status s WHERE s.value_count = (SELECT count(value) FROM " VIEW ")"
     " AND s.long_values = (SELECT count(value_md5) FROM " VIEW ")");
+  /* The search postings: every 1- and 2-character gram of every value
+   * served, and each gram's count. */
+  long postings_diff = scalar(c,
+    "WITH t AS (SELECT DISTINCT substr(v.value_lower, i, k) AS gram, v.value FROM " VIEW " v,"
+    "           generate_series(1, length(v.value_lower)) i, generate_series(1, 2) k"
+    "           WHERE v.value IS NOT NULL AND i + k - 1 <= length(v.value_lower)),"
+    " p AS (SELECT gram, value FROM " VIEW "_grams)"
+    "SELECT (SELECT count(*) FROM (TABLE t EXCEPT ALL TABLE p) a) + (SELECT count(*) FROM (TABLE p EXCEPT ALL TABLE t) b)"
+    "     + (SELECT count(*) FROM (SELECT gram, count(*) FROM " VIEW "_grams GROUP BY gram"
+    "                              EXCEPT SELECT gram, n FROM " VIEW "_gram_n WHERE n > 0) g)");
   long values = scalar(c, "SELECT count(*) FROM " VIEW);
   long rows = scalar(c, "SELECT count(*) FROM companies");
-  printf("stress: %s: %ld companies, %ld values; pending after drain %ld, differences %ld (counts) %ld (distinct), "
-         "state counts %s\n", when, rows, values, pending, diff, distinct_diff, counts == 1 ? "agree" : "DISAGREE");
-  if (pending != 0 || diff != 0 || distinct_diff != 0 || counts != 1) {
+  printf("stress: %s: %ld companies, %ld values; pending after drain %ld, differences %ld (counts) %ld (distinct) "
+         "%ld (search postings), state counts %s\n", when, rows, values, pending, diff, distinct_diff, postings_diff,
+         counts == 1 ? "agree" : "DISAGREE");
+  if (pending != 0 || diff != 0 || distinct_diff != 0 || postings_diff != 0 || counts != 1) {
     fail("check", "%s: the set differs from the source", when);
     bad = 1;
   }

@@ -13,7 +13,7 @@ INSERT INTO inv.firms SELECT id, technologies FROM public.companies;
 SELECT matches(:'out'::text, 'exit=0$', 'install.sql succeeds');
 SELECT matches(:'out'::text, 'libtechmv: populated', 'install.sql says it populated the view');
 
-SELECT format('libtechmv schema 3: {"schema":"inv","view":"tags_mv","source_table":"firms","source_column":"tags","id_column":"firm_id"}') AS marker
+SELECT format('libtechmv schema 4: {"schema":"inv","view":"tags_mv","source_table":"firms","source_column":"tags","id_column":"firm_id"}') AS marker
 \gset
 
 -- Objects and columns, from the catalogs.
@@ -45,13 +45,25 @@ SELECT is(obj_description(c.oid, 'pg_class'), :'marker', format('marker on %s', 
   FROM pg_class c
  WHERE c.oid IN ('inv.tags_mv'::regclass, 'inv.tags_mv_value_key'::regclass, 'inv.tags_mv_value_trgm'::regclass,
                  'inv.tags_mv_refresh_log'::regclass, 'inv.tags_mv_log_started'::regclass,
-                 'inv.tags_mv_refresh_log_pkey'::regclass, 'inv.tags_mv_status'::regclass)
+                 'inv.tags_mv_refresh_log_pkey'::regclass, 'inv.tags_mv_status'::regclass,
+                 'inv.tags_mv_grams'::regclass, 'inv.tags_mv_grams_key'::regclass,
+                 'inv.tags_mv_gram_n'::regclass, 'inv.tags_mv_gram_n_key'::regclass,
+                 'inv.tags_mv_gvals'::regclass, 'inv.tags_mv_gvals_key'::regclass)
  ORDER BY c.relname;
 SELECT is(obj_description('inv.tags_mv_refresh(boolean, integer)'::regprocedure, 'pg_proc'), :'marker',
           'marker on the function');
+SELECT is(obj_description(p.oid, 'pg_proc'), :'marker', format('marker on %s', p.proname))
+  FROM pg_proc p
+ WHERE p.oid IN ('inv.tags_mv_search(text, integer, integer, text, boolean)'::regprocedure,
+                 'inv.tags_mv_grams_apply(text[], text[], text[], text[])'::regprocedure,
+                 'inv.tags_mv_grams_sync()'::regprocedure)
+ ORDER BY p.proname;
 SELECT is((SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'inv'::regnamespace
-              AND obj_description(c.oid, 'pg_class') = :'marker'), 7::bigint,
-          'seven relations carry the marker, nothing else');
+              AND obj_description(c.oid, 'pg_class') = :'marker'), 13::bigint,
+          'thirteen relations carry the marker, nothing else');
+SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'inv'::regnamespace
+              AND obj_description(p.oid, 'pg_proc') = :'marker'), 4::bigint,
+          'four functions carry the marker, nothing else');
 SELECT matches(obj_description('inv.tags_mv'::regclass, 'pg_class'), '^libtechmv schema ([0-9]+):',
                'the library''s version regexp matches the view''s comment');
 SELECT is(substring(obj_description('inv.tags_mv'::regclass, 'pg_class'), '^libtechmv schema [0-9]+: (.*)$')::jsonb,
@@ -85,6 +97,13 @@ SELECT ok(has_function_privilege('techmv_app_install', 'inv.tags_mv_refresh(bool
 SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv', 'SELECT'), 'role may read the view');
 SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv_refresh_log', 'SELECT'), 'role may read the log');
 SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv_status', 'SELECT'), 'role may read the status');
+SELECT ok(has_table_privilege('techmv_app_install', 'inv.tags_mv_grams', 'SELECT')
+          AND has_table_privilege('techmv_app_install', 'inv.tags_mv_gram_n', 'SELECT'), 'role may read the search postings');
+SELECT ok(NOT has_table_privilege('techmv_app_install', 'inv.tags_mv_grams', 'INSERT,UPDATE,DELETE,TRUNCATE'),
+          'role may not write the search postings');
+SELECT ok(NOT has_function_privilege('public', 'inv.tags_mv_grams_apply(text[], text[], text[], text[])', 'EXECUTE')
+          AND NOT has_function_privilege('public', 'inv.tags_mv_grams_sync()', 'EXECUTE'),
+          'PUBLIC may not change the search postings');
 SELECT ok(NOT has_table_privilege('techmv_app_install', 'inv.tags_mv_refresh_log', 'INSERT,UPDATE,DELETE,TRUNCATE'),
           'role may not write the log');
 SELECT ok(NOT has_table_privilege('techmv_app_install', 'inv.firms', 'SELECT'), 'role gets nothing on the source');
@@ -99,6 +118,13 @@ SELECT is((SELECT count(*) FROM inv.tags_mv_refresh_log WHERE status = 'refreshe
           1::bigint, 'the population was logged as a plain refresh');
 SELECT is((SELECT row_count FROM inv.tags_mv_refresh_log ORDER BY id LIMIT 1),
           (SELECT count(DISTINCT t) FROM inv.firms, unnest(tags) t), 'logged row_count is the number of values');
+SELECT bag_eq('SELECT gram, value FROM inv.tags_mv_grams',
+              $$SELECT DISTINCT substr(lower(t), i, k), t FROM inv.firms, unnest(tags) t,
+                       generate_series(1, length(lower(t))) i, generate_series(1, 2) k
+                 WHERE t IS NOT NULL AND octet_length(t) <= 1024 AND i + k - 1 <= length(lower(t))$$,
+              'the postings hold every 1- and 2-character gram of every value');
+SELECT bag_eq('SELECT gram, n FROM inv.tags_mv_gram_n WHERE n > 0',
+              'SELECT gram, count(*) FROM inv.tags_mv_grams GROUP BY gram', 'and their counts');
 
 -- A second run changes nothing: same objects, same definitions, no refresh.
 CREATE TEMP TABLE before AS
@@ -126,12 +152,12 @@ SELECT matches(:'out'::text, 'not installed from these variables', 'and says why
 SELECT is(obj_description('inv.tags_mv'::regclass, 'pg_class'), :'marker', 'the view is unchanged');
 
 -- A newer schema version is left alone by install and by rollback.
-SELECT format('COMMENT ON MATERIALIZED VIEW inv.tags_mv IS %L', replace(:'marker', 'schema 3:', 'schema 4:'))
+SELECT format('COMMENT ON MATERIALIZED VIEW inv.tags_mv IS %L', replace(:'marker', 'schema 4:', 'schema 5:'))
 \gexec
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v schema=inv -v view=tags_mv -v source_table=firms -v source_column=tags -v id_column=firm_id 2>&1; echo "exit=$?"`
-SELECT matches(:'out'::text, 'has schema version 4; this install.sql installs version 3(.|\n)*exit=3$', 'install refuses a newer schema');
+SELECT matches(:'out'::text, 'has schema version 5; this install.sql installs version 4(.|\n)*exit=3$', 'install refuses a newer schema');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/rollback.sql" -v schema=inv -v view=tags_mv 2>&1; echo "exit=$?"`
-SELECT matches(:'out'::text, 'has schema version 4(.|\n)*exit=3$', 'and so does rollback');
+SELECT matches(:'out'::text, 'has schema version 5(.|\n)*exit=3$', 'and so does rollback');
 SELECT has_materialized_view('inv', 'tags_mv', 'the view is kept');
 SELECT format('COMMENT ON MATERIALIZED VIEW inv.tags_mv IS %L', :'marker')
 \gexec

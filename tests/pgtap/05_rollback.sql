@@ -1,4 +1,4 @@
--- rollback.sql drops what install.sql made (versions 1, 2 and 3) and
+-- rollback.sql drops what install.sql made (versions 1 to 4) and
 -- nothing else; where a derived name is taken by something not ours, it
 -- refuses and drops nothing.
 \set testdb t_rollback
@@ -25,7 +25,7 @@ SELECT p.oid, p.proname::text, p.xmin::text, obj_description(p.oid, 'pg_proc')
 CREATE TABLE users_before AS SELECT * FROM users_objects;
 CREATE TABLE companies_before AS SELECT * FROM companies;
 
--- Version 3.
+-- Version 4.
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v refresh_role=techmv_reader_rollback 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install succeeds');
 SELECT is((SELECT status FROM mv_distinct_technologies_refresh()), 'refreshed', 'a refresh adds history');
@@ -41,7 +41,14 @@ DROP VIEW my_dependent;
 
 \set out `psql -X -q -f "$TECHMV_SQLDIR/rollback.sql" 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'rollback succeeds');
-SELECT matches(:'out'::text, 'libtechmv: dropped from schema "public": function mv_distinct_technologies_refresh\(boolean, integer\), materialized view mv_distinct_technologies, table mv_distinct_technologies_refresh_log, view mv_distinct_technologies_status',
+SELECT matches(:'out'::text, 'libtechmv: dropped from schema "public": '
+               'function mv_distinct_technologies_grams_apply\(text\[\], text\[\], text\[\], text\[\]\), '
+               'function mv_distinct_technologies_grams_sync\(\), '
+               'function mv_distinct_technologies_refresh\(boolean, integer\), '
+               'function mv_distinct_technologies_search\(text, integer, integer, text, boolean\), '
+               'materialized view mv_distinct_technologies, table mv_distinct_technologies_gram_n, '
+               'table mv_distinct_technologies_grams, table mv_distinct_technologies_gvals, '
+               'table mv_distinct_technologies_refresh_log, view mv_distinct_technologies_status',
                'and says what it dropped');
 SELECT is((SELECT count(*) FROM pg_class WHERE relname LIKE 'mv\_distinct\_technologies%'), 0::bigint,
           'no relation of ours is left (view, indexes, log, its sequence, status view)');

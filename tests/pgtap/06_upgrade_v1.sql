@@ -1,5 +1,5 @@
 -- An install of schema version 1 (view of value only) upgraded in place by
--- install.sql: history, grants and data kept, the result a version 3
+-- install.sql: history, grants and data kept, the result a version 4
 -- install, a second run a no-op.
 \set testdb t_upgrade_v1
 \ir setup.psql
@@ -20,7 +20,7 @@ INSERT INTO companies VALUES (900001, 'New', ARRAY['Upgrade-Tech']);
 
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install.sql upgrades version 1');
-SELECT matches(:'out'::text, 'upgraded "public"."mv_distinct_technologies" from schema version 1 to 3', 'and says so');
+SELECT matches(:'out'::text, 'upgraded "public"."mv_distinct_technologies" from schema version 1 to 4', 'and says so');
 \ir contract.psql
 
 SELECT bag_eq($$SELECT id, started_at, duration_ms, row_count, "concurrently", refreshed_by, status, sqlstate, message, long_values
@@ -43,7 +43,7 @@ SELECT ok(has_table_privilege('techmv_reader_v1', 'mv_distinct_technologies', 'S
           'a grant of the user''s on the old view is carried over');
 SELECT results_eq('SELECT status, "concurrently" FROM mv_distinct_technologies_refresh()',
                   $$VALUES ('refreshed', true)$$, 'the new function refreshes concurrently');
-SELECT is(schema_version, 3, 'the status view says version 3') FROM mv_distinct_technologies_status;
+SELECT is(schema_version, 4, 'the status view says version 4') FROM mv_distinct_technologies_status;
 
 SELECT count(*) AS logged FROM mv_distinct_technologies_refresh_log
 \gset

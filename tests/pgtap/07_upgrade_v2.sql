@@ -39,7 +39,7 @@ CREATE TABLE page_before AS SELECT * FROM dblink('reader', 'EXECUTE page') AS t(
 -- populate=off: a populated view stays populated through the upgrade.
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v populate=off 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'install.sql upgrades version 2');
-SELECT matches(:'out'::text, 'upgraded "public"."mv_distinct_technologies" from schema version 2 to 3', 'and says so');
+SELECT matches(:'out'::text, 'upgraded "public"."mv_distinct_technologies" from schema version 2 to 4', 'and says so');
 \ir contract.psql
 SELECT ok(relispopulated, 'populate=off: the populated view was rebuilt populated') FROM pg_class
  WHERE oid = 'mv_distinct_technologies'::regclass;
@@ -61,7 +61,7 @@ SELECT matches(:'out'::text, 'exit=0$', 'an unpopulated version 2 installs');
 SELECT matches(:'out'::text, 'exit=0$', 'and upgrades with populate=off');
 SELECT ok(NOT relispopulated, 'the view is still unpopulated') FROM pg_class WHERE oid = 'cold'::regclass;
 SELECT is((SELECT count(*) FROM cold_refresh_log), 0::bigint, 'and nothing was logged');
-SELECT matches(obj_description('cold'::regclass, 'pg_class'), '^libtechmv schema 3: ', 'it is version 3');
+SELECT matches(obj_description('cold'::regclass, 'pg_class'), '^libtechmv schema 4: ', 'it is version 4');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v view=cold 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'libtechmv: populated "public"."cold"', 'installing again with populate on populates it');
 SELECT results_eq('SELECT status, "concurrently" FROM cold_refresh_log', $$VALUES ('refreshed', false)$$,

@@ -29,7 +29,7 @@ SELECT results_eq($$SELECT schema_version, installed, populated, value_count, lo
                            last_refresh_duration_ms, last_failure_at, failures_since_last_refresh, refresh_running,
                            total_bytes
                       FROM mv_distinct_technologies_status$$,
-                  $$SELECT 3, true, true,
+                  $$SELECT 4, true, true,
                            (SELECT count(value) FROM mv_distinct_technologies),
                            (SELECT count(value_md5) FROM mv_distinct_technologies),
                            (SELECT max(started_at) FROM mv_distinct_technologies_refresh_log),
@@ -104,7 +104,7 @@ COMMENT ON VIEW mv_distinct_technologies_status IS :'status_marker';
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" 2>&1; echo "exit=$?"`
 SELECT is(:'out'::text, 'exit=0', 'install over an older status view succeeds');
 SELECT results_eq('SELECT schema_version, mode, pending_changes FROM mv_distinct_technologies_status',
-                  $$VALUES (3, 'view'::text, NULL::bigint)$$, 'the status view has the mode columns');
+                  $$VALUES (4, 'view'::text, NULL::bigint)$$, 'the status view has the mode columns');
 SELECT ok(has_table_privilege('techmv_app_status', 'mv_distinct_technologies_status', 'SELECT'), 'and its grant');
 
 SELECT * FROM finish();

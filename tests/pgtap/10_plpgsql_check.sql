@@ -22,8 +22,8 @@ SELECT matches(:'out'::text, 'exit=0$', 'install in public succeeds');
 
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE l.lanname = 'plpgsql' AND p.pronamespace IN ('"Odd Schema"'::regnamespace, 'public'::regnamespace)
-              AND obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'),
-          2::bigint, 'one PL/pgSQL function per install');
+              AND obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 4: %'),
+          6::bigint, 'three PL/pgSQL functions per install: refresh, search, postings upkeep');
 
 SELECT is_empty($$SELECT p.oid::regprocedure, c.*
                     FROM pg_proc p
@@ -31,20 +31,26 @@ SELECT is_empty($$SELECT p.oid::regprocedure, c.*
                    CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid, security_warnings => true,
                                                                 extra_warnings => true,
                                                                 performance_warnings => true) c
-                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'$$,
+                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 4: %'$$,
                 'plpgsql_check: no error and no warning (security, extra, performance) in any of our functions');
 
 SELECT is_empty($$SELECT d.*
                     FROM pg_proc p
+                    JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
                    CROSS JOIN LATERAL plpgsql_show_dependency_tb(p.oid) d
-                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 3: %'
+                   WHERE obj_description(p.oid, 'pg_proc') LIKE 'libtechmv schema 4: %'
                      AND d.schema NOT IN ('pg_catalog', p.pronamespace::regnamespace::text)
                      AND quote_ident(d.schema) <> p.pronamespace::regnamespace::text$$,
                 'the definer functions resolve nothing outside pg_catalog and their own schema');
 SELECT bag_eq($$SELECT d.type, d.name FROM plpgsql_show_dependency_tb('"Odd Schema"."Odd ""View""_refresh"(boolean, integer)') d
                  WHERE d.schema = 'Odd Schema'$$,
-              $$VALUES ('RELATION', 'Odd "View"'), ('RELATION', 'Odd "View"_refresh_log')$$,
-              'and what they resolve in it is the view and the log');
+              $$VALUES ('RELATION', 'Odd "View"'), ('RELATION', 'Odd "View"_refresh_log'),
+                       ('FUNCTION', 'Odd "View"_grams_sync')$$,
+              'and what the refresh function resolves in it is the view, the log and the postings upkeep');
+SELECT bag_eq($$SELECT d.type, d.name FROM plpgsql_show_dependency_tb('"Odd Schema"."Odd ""View""_search"(text, integer, integer, text, boolean)') d
+                 WHERE d.schema = 'Odd Schema'$$,
+              $$VALUES ('RELATION', 'Odd "View"'), ('RELATION', 'Odd "View"_grams'), ('RELATION', 'Odd "View"_gram_n')$$,
+              'the search function reads the set and its postings');
 
 -- The quoted install works end to end.
 SELECT results_eq($$SELECT status, "concurrently" FROM "Odd Schema"."Odd ""View""_refresh"()$$,

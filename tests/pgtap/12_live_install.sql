@@ -5,7 +5,7 @@
 \ir setup.psql
 
 CREATE ROLE techmv_app_live NOLOGIN;
-SELECT 'libtechmv schema 3: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id","mode":"live"}' AS live_marker
+SELECT 'libtechmv schema 4: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id","mode":"live"}' AS live_marker
 \gset
 -- What the set must hold: plain SQL over the source.
 CREATE VIEW truth AS
@@ -37,7 +37,7 @@ SELECT ok(has_function_privilege('techmv_app_live', 'mv_distinct_technologies_re
 SELECT results_eq($$SELECT schema_version, installed, populated, value_count, mode, pending_changes,
                            oldest_pending_age_seconds, needs_rebuild, failures_since_last_refresh
                       FROM mv_distinct_technologies_status$$,
-                  $$SELECT 3, true, true, count(*), 'live'::text, 0::bigint, NULL::double precision, false, 0::bigint
+                  $$SELECT 4, true, true, count(*), 'live'::text, 0::bigint, NULL::double precision, false, 0::bigint
                       FROM truth$$,
                   'status: live, populated, nothing pending');
 INSERT INTO companies (id, name, technologies) VALUES (900001, 'New', ARRAY['zz-live-new', 'Go']);

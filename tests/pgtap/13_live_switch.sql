@@ -101,7 +101,7 @@ SELECT matches(:'out'::text, 'switched "public"."mv_distinct_technologies" from 
 SELECT results_eq($$SELECT relkind::text, relispopulated FROM pg_class WHERE oid = 'mv_distinct_technologies'::regclass$$,
                   $$VALUES ('m', true)$$, 'the set is a populated materialized view');
 SELECT is(obj_description('mv_distinct_technologies'::regclass, 'pg_class'),
-          'libtechmv schema 3: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id"}',
+          'libtechmv schema 4: {"schema":"public","view":"mv_distinct_technologies","source_table":"companies","source_column":"technologies","id_column":"id"}',
           'marked as view mode');
 SELECT bag_eq('SELECT value FROM mv_distinct_technologies', 'SELECT value FROM truth',
               'the view is SELECT DISTINCT unnest(...) of the source');
@@ -115,14 +115,14 @@ SELECT results_eq('SELECT mode, populated, pending_changes FROM mv_distinct_tech
 SELECT results_eq($$SELECT status, "concurrently" FROM mv_distinct_technologies_refresh()$$,
                   $$VALUES ('refreshed', true)$$, 'the refresh works after the switch');
 
--- Version 2 switches to live mode only once upgraded to version 3.
+-- Version 2 switches to live mode only once upgraded to version 4.
 \set out `psql -X -q -f "$TECHMV_OLD_SQLDIR/v2/install.sql" -v view=old_two 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'version 2 installs');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v view=old_two -v mode=live -v switch=on 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=3$', 'version 2 does not switch to live mode directly');
-SELECT matches(:'out'::text, 'switches to live mode from version 3 only', 'and says why');
+SELECT matches(:'out'::text, 'switches to live mode from version 4 only', 'and says why');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v view=old_two 2>&1; echo "exit=$?"`
-SELECT matches(:'out'::text, 'exit=0$', 'it upgrades to version 3');
+SELECT matches(:'out'::text, 'exit=0$', 'it upgrades to version 4');
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v view=old_two -v mode=live -v switch=on 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'then switches');
 SELECT bag_eq('SELECT value, n FROM old_two', 'SELECT value, n FROM truth', 'and its live set is right');
