@@ -184,6 +184,12 @@ typedef struct results {
   double bytes_held_per_handle, bytes_held_per_page, bytes_held_per_raw_result,
       raw_result_memory_size;
   long peak_rss_kb;
+  /* Live mode: reads measured here, writes by bench/live/workloads.sh as
+   * "key value" lines, passed through to the JSON as they are. */
+  double live_visibility_p99_ms, live_list_vs_view;
+  int live_figure_count;
+  char live_figure_key[16][64];
+  double live_figure[16];
 } results;
 
 typedef struct bench {

@@ -3,12 +3,17 @@
  * databases that hold sql/sample_data.sql's companies and the installed,
  * populated view (bench/run.sh builds them).
  *
- *   techmv-bench [--quick] CONNINFO [CONNINFO...]
+ *   techmv-bench [--quick] [--live CONNINFO --techmv PATH
+ *                [--live-figures FILE]] CONNINFO [CONNINFO...]
  *
  * Each CONNINFO is one scale: the same generator with another number of
  * distinct values. The first runs every scenario; the others those whose
  * cost grows with the number of distinct values (search, pages at depth,
  * refresh), and the growth from the first to the last is reported.
+ * --live names a live install of the first scale's data: live mode's read
+ * figures are measured on it, with PATH (the techmv command) as the
+ * drainer; FILE holds bench/live/workloads.sh's write figures, reported
+ * with them.
  *
  * Wherever two ways are compared they alternate within one loop on one
  * connection, so that drift (caches, autovacuum, a noisy neighbour) hits
@@ -235,6 +240,12 @@ static void print_json(const bench *b, const scale *sc, int n) {
   json_num("bytes_held_per_raw_result", r->bytes_held_per_raw_result);
   json_num("raw_result_memory_size", r->raw_result_memory_size);
   json_int("peak_rss_kb", r->peak_rss_kb);
+  if (r->live_figure_count > 0 || r->live_list_vs_view > 0) {
+    for (int i = 0; i < r->live_figure_count; i++)
+      json_num(r->live_figure_key[i], r->live_figure[i]);
+    json_num("live_visibility_p99_ms", r->live_visibility_p99_ms);
+    json_num("live_list_vs_view", r->live_list_vs_view);
+  }
   json_open_array("scales");
   for (int i = 0; i < n; i++)
     json_scale(&sc[i]);
@@ -282,18 +293,38 @@ static void print_summary(const bench *b, const scale *sc, int n) {
 }
 
 static void usage(FILE *f) {
-  fputs("usage: techmv-bench [--quick] CONNINFO [CONNINFO...]\n"
+  fputs("usage: techmv-bench [--quick] [--live CONNINFO --techmv PATH\n"
+        "                    [--live-figures FILE]] CONNINFO [CONNINFO...]\n"
         "  CONNINFO: a database holding sql/sample_data.sql's companies and\n"
         "  the installed, populated view (see bench/run.sh); each one is a\n"
         "  scale, the first one gets every scenario.\n"
-        "  --quick: few iterations, a smoke test for a small sample.\n",
+        "  --quick: few iterations, a smoke test for a small sample.\n"
+        "  --live: a live install of the first scale's data, measured with\n"
+        "  the techmv command at PATH as its drainer; FILE: the write\n"
+        "  figures of bench/live/workloads.sh, reported with them.\n",
         f);
+}
+
+/* bench/live/workloads.sh's "key value" lines. */
+static void read_live_figures(results *r, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    die("cannot open %s", path);
+  char key[64];
+  double v;
+  while (r->live_figure_count < 16 && fscanf(f, "%63s %lf", key, &v) == 2) {
+    snprintf(r->live_figure_key[r->live_figure_count],
+             sizeof r->live_figure_key[0], "%s", key);
+    r->live_figure[r->live_figure_count++] = v;
+  }
+  fclose(f);
 }
 
 int main(int argc, char **argv) {
   bench b;
   scale sc[MAX_SCALES];
   int n = 0;
+  const char *live = NULL, *cli = NULL, *live_figures = NULL;
   memset(&b, 0, sizeof b);
   memset(sc, 0, sizeof sc);
   b.pl = FULL_PLAN;
@@ -302,6 +333,12 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) {
       b.pl = QUICK_PLAN;
+    } else if (strcmp(argv[i], "--live") == 0 && i + 1 < argc) {
+      live = argv[++i];
+    } else if (strcmp(argv[i], "--techmv") == 0 && i + 1 < argc) {
+      cli = argv[++i];
+    } else if (strcmp(argv[i], "--live-figures") == 0 && i + 1 < argc) {
+      live_figures = argv[++i];
     } else if (strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       return 0;
@@ -314,7 +351,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  if (n == 0) {
+  if (n == 0 || (live != NULL && cli == NULL)) {
     usage(stderr);
     return 1;
   }
@@ -325,6 +362,10 @@ int main(int argc, char **argv) {
          b.pl.quick ? ", quick run" : "");
   for (int i = 0; i < n; i++)
     run_scale(&b, &sc[i]);
+  if (live != NULL)
+    scenario_live(&b, &sc[0], live, cli);
+  if (live_figures != NULL)
+    read_live_figures(&b.r, live_figures);
 
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

@@ -1,16 +1,24 @@
 #!/bin/sh
 # Benchmark libtechmv on a throwaway PostgreSQL server holding generated data.
 #
-#   sh bench/run.sh [TECHMV_BENCH]
+#   sh bench/run.sh [TECHMV_BENCH [TECHMV_CLI]]
 #
 # TECHMV_BENCH is the built benchmark program (default: bench/techmv-bench
 # under the current directory, i.e. run from the build directory; `make
-# bench` passes it). Environment:
+# bench` passes it), TECHMV_CLI the techmv command (default cli/techmv),
+# which drains the live install. Environment:
 #   BENCH_COMPANIES     companies to generate per scale (default 1000000)
 #   BENCH_TECHNOLOGIES  technology pool of each scale, one database each
 #                       (default "60000 1000000" from 1000000 companies on,
 #                       "60000" below: the tiny smoke run skips the big pool)
 #   BENCH_QUICK=1       few iterations: a smoke test for a small sample
+#   BENCH_LIVE=0        skip live mode (on by default)
+#   BENCH_LIVE_SECONDS, BENCH_LIVE_ROUNDS  per write workload (8 and 3; 1
+#                       and 1 with BENCH_QUICK=1)
+#
+# Live mode runs on copies of the first scale's data: the source alone, a
+# live install, and the materialized view (bench/live/workloads.sh for the
+# writes, techmv-bench --live for the reads).
 #
 # The first scale is the generator's usual data; each later one also sets
 # cover_pool=on, so that every name of its pool occurs (as many as there are
@@ -30,6 +38,11 @@ if [ -z "${TECHMV_BENCH_INSIDE:-}" ]; then
     /*) ;;
     *) bench=$(pwd)/$bench ;;
   esac
+  cli=${2:-cli/techmv}
+  case $cli in
+    /*) ;;
+    *) cli=$(pwd)/$cli ;;
+  esac
   if [ ! -x "$bench" ]; then
     echo "run.sh: $bench is not built (make bench/techmv-bench)" >&2
     exit 1
@@ -40,8 +53,8 @@ if [ -z "${TECHMV_BENCH_INSIDE:-}" ]; then
     exit 1
   fi
   TECHMV_BENCH_INSIDE=1
-  TECHMV_BENCH=$bench
-  export TECHMV_BENCH_INSIDE TECHMV_BENCH
+  TECHMV_BENCH=$bench TECHMV_CLI=$cli
+  export TECHMV_BENCH_INSIDE TECHMV_BENCH TECHMV_CLI
   # pg_virtualenv takes the first free port from 5432, which races with any
   # other cluster starting at the same time: start from one of our own.
   port=$((20000 + $$ % 20000))
@@ -101,4 +114,26 @@ for pool in $technologies; do
   cover=on
 done
 
-"$TECHMV_BENCH" $quick "$@"
+live=
+if [ "${BENCH_LIVE:-1}" = 1 ]; then
+  first=$(echo "$technologies" | awk '{print $1}')
+  seconds=${BENCH_LIVE_SECONDS:-8} rounds=${BENCH_LIVE_ROUNDS:-3}
+  if [ -n "$quick" ]; then
+    seconds=${BENCH_LIVE_SECONDS:-1} rounds=${BENCH_LIVE_ROUNDS:-1}
+  fi
+  start=$(date +%s)
+  for db in none live mv; do
+    $psql -d postgres -c "CREATE DATABASE techmv_live_$db TEMPLATE techmv_bench_$first"
+  done
+  $psql -d techmv_live_none -f "$srcdir/sql/rollback.sql" >/dev/null
+  $psql -d techmv_live_live -v mode=live -v switch=on -f "$srcdir/sql/install.sql"
+  for db in none live mv; do $psql -d "techmv_live_$db" -c 'VACUUM ANALYZE'; done
+  echo "setup live mode: copies of techmv_bench_$first (source alone, live, view) $(($(date +%s) - start)) s"
+  figures=$(mktemp)
+  trap 'rm -f "$figures"' EXIT
+  sh "$here/live/workloads.sh" techmv_live_none techmv_live_live techmv_live_mv \
+    "$companies" "$first" "$seconds" "$rounds" "$figures"
+  live="--live dbname=techmv_live_live --techmv $TECHMV_CLI --live-figures $figures"
+fi
+
+"$TECHMV_BENCH" $quick $live "$@"
