@@ -63,12 +63,17 @@ next_port() {
   echo "$p"
 }
 
-wait_ready() { # port: until the server (or pooler) answers
-  i=0
+answers_within() { # port seconds: whether the server (or pooler) answers
+  # in time; bounded by the clock, not by a count of tries, which a loaded
+  # machine runs through faster than a daemon starts.
+  until=$(($(date +%s) + $2))
   until pg_isready -q -h 127.0.0.1 -p "$1"; do
-    i=$((i + 1))
-    [ "$i" -lt 3000 ] || { echo "pg-harness: nothing answers on port $1" >&2; exit 99; }
+    [ "$(date +%s)" -lt "$until" ] || return 1
   done
+}
+
+wait_ready() { # port
+  answers_within "$1" 120 || { echo "pg-harness: nothing answers on port $1" >&2; exit 99; }
 }
 
 extras_dir=""
@@ -107,8 +112,8 @@ start_standby() {
   export TECHMV_TEST_STANDBY_PORT TECHMV_TEST_STANDBY_DATADIR TECHMV_TEST_BINDIR
 }
 
-start_pooler() { # mode
-  pport=$(next_port "$((PGPORT + 20))")
+start_pooler() { # mode [attempt after_port]
+  pport=$(next_port "${3:-$((PGPORT + 20))}")
   ini="$extras_dir/pgb-$1.ini"
   # Few server connections, handed out round robin, so that consecutive
   # transactions of one client land on different server connections.
@@ -127,8 +132,17 @@ max_client_conn = 200
 pidfile = $extras_dir/pgb-$1.pid
 logfile = $extras_dir/pgb-$1.log
 INI
-  as_owner pgbouncer -q -d "$ini"
-  wait_ready "$pport"
+  as_owner pgbouncer -q -d "$ini" || true
+  # Another process may take the port between the check and the bind: then
+  # PgBouncer exits, saying so in its log, and the next port is tried.
+  if ! answers_within "$pport" 60; then
+    cat "$extras_dir/pgb-$1.log" >&2 2>/dev/null || true
+    [ "${2:-0}" -lt 3 ] || { echo "pg-harness: PgBouncer does not start" >&2; exit 99; }
+    [ ! -f "$extras_dir/pgb-$1.pid" ] || kill "$(cat "$extras_dir/pgb-$1.pid")" 2>/dev/null || true
+    rm -f "$extras_dir/pgb-$1.pid" "$extras_dir/pgb-$1.log"
+    start_pooler "$1" "$(( ${2:-0} + 1 ))" "$pport"
+    return
+  fi
   echo "$pport"
 }
 
