@@ -42,6 +42,11 @@
 --   serialization error (logged, nothing applied) instead of retrying.
 -- * After a TRUNCATE, and until the next drain rebuilds, the set still holds
 --   the values from before it (marked needs_rebuild in <view>_live_status).
+-- * Every drain is logged; the log keeps the last 1,000 drains, the last
+--   successful one and every rebuild, so that a drainer running every
+--   second does not grow it without end.
+-- * The search postings (search.sql) follow the set through triggers on it:
+--   each value the drainer or a rebuild adds or removes costs its postings.
 --
 -- Objects (for rollback): tables <view>, <view>_pending, <view>_live_state;
 -- view <view>_live_status; functions <view>_refresh(boolean, integer),
@@ -508,6 +513,24 @@ BEGIN
         v_duration := extract(epoch FROM clock_timestamp() - v_start)::double precision * 1000;
         INSERT INTO %3$I.%9$I (status, started_at, duration_ms, "concurrently", sqlstate, message)
         VALUES (v_status, v_start, v_duration, NOT v_rebuild, v_sqlstate, v_message);
+    END IF;
+
+    -- A drainer runs every second or so: the log keeps its last 1,000
+    -- drains (successful or not), the last successful one whatever its
+    -- age, and every rebuild.  Each drain deletes what fell out of that
+    -- window, a row or so, found through the started_at index; a failure
+    -- to prune fails nothing.
+    IF NOT v_rebuild THEN
+        BEGIN
+            DELETE FROM %3$I.%9$I l
+             WHERE l."concurrently"
+               AND l.started_at < (SELECT x.started_at FROM %3$I.%9$I x WHERE x."concurrently"
+                                    ORDER BY x.started_at DESC OFFSET 999 LIMIT 1)
+               AND l.id <> coalesce((SELECT y.id FROM %3$I.%9$I y WHERE y."concurrently" AND y.status = 'refreshed'
+                                      ORDER BY y.started_at DESC LIMIT 1), 0);
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
     END IF;
 
     RETURN QUERY SELECT v_status, NOT v_rebuild, v_start, v_duration, v_rows, v_sqlstate, v_message, v_long;
