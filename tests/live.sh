@@ -5,8 +5,8 @@
 #   sh tests/live.sh [pgTAP files...]
 #
 # Each pgTAP file makes its own database from the template techmv_live_tpl
-# (sample data whose array column accepts NULL, the schema-3 objects
-# install.sql makes before it includes live.sql, pgTAP, dblink), so the
+# (sample data whose array column accepts NULL, the objects install.sql
+# makes before it includes live.sql, pgTAP, dblink), so the
 # files can commit and use a second session.  TECHMV_LIVE_STRESS_SECONDS
 # (default 20) and TECHMV_LIVE_SEED (default: from the clock, printed) drive
 # the stress test; TECHMV_LIVE_STRESS_SECONDS=0 skips it.

@@ -47,7 +47,6 @@ SELECT is(array_agg(o ORDER BY o), NULL, 'every object is marked')
         UNION ALL
         SELECT p.proname FROM pg_proc p
          WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'mv_distinct_technologies%'
-           AND p.proname <> 'mv_distinct_technologies_schema_3'
            AND obj_description(p.oid, 'pg_proc') NOT LIKE 'libtechmv schema 4: %"mode":"live"}'
         UNION ALL
         SELECT t.tgname FROM pg_trigger t
@@ -58,7 +57,6 @@ SELECT is(array_agg(o ORDER BY o), NULL, 'every object is marked')
 SELECT is(array_agg(p.proname::text ORDER BY p.proname), NULL, 'all functions are definer, pinned and not public')
   FROM pg_proc p
  WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'mv_distinct_technologies%'
-   AND p.proname <> 'mv_distinct_technologies_schema_3'
    AND NOT (p.prosecdef AND p.proconfig[1] = 'search_path=pg_catalog, pg_temp'
             AND NOT has_function_privilege('public', p.oid, 'EXECUTE'));
 

@@ -1,5 +1,6 @@
--- The schema-3 objects that install.sql makes before it includes live.sql,
--- made here so that live.sql can be tested on its own.  Run after names.sql.
+-- The objects that install.sql makes before it includes live.sql (the same
+-- in schemas 3 and 4), made here so that live.sql can be tested on its own.
+-- Run after names.sql.
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
