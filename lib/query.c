@@ -191,11 +191,15 @@ char *tmv_list_sql(const tmv_names *n, unsigned v, int64_t fetch) {
      * sql/search.sql); its rows are the page, values too long to serve
      * excluded. */
     int term = param++;
-    sb_add(&b,
-           "SELECT s.value FROM %s($%d, $1::integer, $2::integer, %s, %s) "
-           "AS s(value)",
-           n->search, term, (v & TMV_Q_AFTER) ? "$4" : "NULL",
-           (v & TMV_Q_DESC) ? "true" : "false");
+    char after[8] = "NULL";
+    if (v & TMV_Q_AFTER)
+      snprintf(after, sizeof after, "$%d", param++);
+    if (v & TMV_Q_BAKED)
+      snprintf(page, sizeof page, "%" PRId64 ", 0", fetch);
+    else
+      snprintf(page, sizeof page, "$1::integer, $2::integer");
+    sb_add(&b, "SELECT s.value FROM %s($%d, %s, %s, %s) AS s(value)", n->search,
+           term, page, after, (v & TMV_Q_DESC) ? "true" : "false");
   } else {
     /* Rows with no value stand for values too long to serve. */
     sb_add(&b,

@@ -1,9 +1,10 @@
 /* libFuzzer target: arbitrary list parameters, in one of several client
  * encodings, through validation, escaping, SQL building and binding.
  * Whatever the input, validation either rejects it or yields a statement
- * whose placeholders match its bound values, and a search pattern that
- * means exactly the input term, literally, character by character. Names
- * quote to plain ASCII. */
+ * whose placeholders match its bound values, and a search that means
+ * exactly the input term: on the base path a LIKE pattern that matches it
+ * literally, character by character; on the set's path the term as given.
+ * Names quote to plain ASCII. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,12 +122,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     tmv_bound b;
     CHECK(tmv_list_bind(&q, v, &b) == n);
-    if (v & TMV_Q_SEARCH) {
+    if ((v & TMV_Q_SEARCH) && (v & TMV_Q_BASE)) {
+      /* The base path matches with LIKE: the pattern must mean the term. */
       char *term = unescape(b.values[(v & TMV_Q_BAKED) ? 0 : 2], encoding);
       CHECK(term != NULL);
       CHECK(strlen(term) == q.search_len &&
             memcmp(term, q.p.search, q.search_len) == 0);
       free(term);
+    } else if (v & TMV_Q_SEARCH) {
+      /* The set's search function takes the term itself, unescaped. */
+      const char *term = b.values[(v & TMV_Q_BAKED) ? 0 : 2];
+      CHECK(strlen(term) == q.search_len &&
+            memcmp(term, q.p.search, q.search_len) == 0);
     }
     tmv_bound_release(&b);
     free(sql);
