@@ -17,9 +17,11 @@
  *
  * Wherever two ways are compared they alternate within one loop on one
  * connection, so that drift (caches, autovacuum, a noisy neighbour) hits
- * both alike; every page compared is checked against the answer of plain
- * SQL written in truth.c. One table row per measurement, then a summary,
- * then, as the last line of output, one JSON object.
+ * both alike, except that what reads much of the data (naive search
+ * queries, deep OFFSET pages) runs apart from the fast calls, whose timing
+ * it would otherwise sway. Every page compared is checked against the
+ * answer of plain SQL written in truth.c. One table row per measurement,
+ * then a summary, then, as the last line of output, one JSON object.
  *
  * Exit status: 0; 1 on an error (usage, connection, library or server
  * error); 2 when a page differs from the truth.
