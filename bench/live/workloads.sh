@@ -8,8 +8,9 @@
 # NONE holds the source alone, LIVE the source with a live install, MV the
 # source with the materialized view (database names on the server the PG*
 # variables point at). Write workloads alternate NONE and LIVE for ROUNDS
-# rounds of SECONDS each, with a drainer calling <view>_refresh() once a
-# second beside every write workload on LIVE, as in production. Latencies
+# rounds of SECONDS each, each from freshly vacuumed tables, with a drainer
+# calling <view>_refresh() once a second beside every write workload on
+# LIVE, as in production. Latencies
 # are medians of every transaction of every round (pgbench -l); durations of
 # drains and refreshes are the functions' own duration_ms. Prints a table
 # and writes "key value" lines to FIGURES. Run by bench/run.sh (make bench)
@@ -32,6 +33,10 @@ vars="-D companies=$companies -D technologies=$technologies"
 # lat.TAG.DB, tps to tps.TAG.DB, failed transactions to failed.TAG.DB.
 bench() {
   db=$1 script=$2 clients=$3 tag=$4
+  # From vacuumed tables: else autovacuum of what the previous workload
+  # left (the change log's dead rows in live mode) lands on this one's
+  # measurement, on a machine whose cores pgbench and its server fill.
+  $psql -d "$db" -c 'VACUUM'
   drainer=
   if [ "$db" = "$live" ]; then
     pgbench -n -d "$live" -f "$here/drain.sql" -R 1 -T "$seconds" >/dev/null 2>&1 &
