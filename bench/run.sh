@@ -18,7 +18,8 @@
 #
 # Live mode runs on copies of the first scale's data: the source alone, a
 # live install, and the materialized view (bench/live/workloads.sh for the
-# writes, techmv-bench --live for the reads).
+# writes, techmv-bench --live for the reads, on the live install, beside
+# which a view of the same source is then installed).
 #
 # The first scale is the generator's usual data; each later one also sets
 # cover_pool=on, so that every name of its pool occurs (as many as there are
@@ -133,6 +134,9 @@ if [ "${BENCH_LIVE:-1}" = 1 ]; then
   trap 'rm -f "$figures"' EXIT
   sh "$here/live/workloads.sh" techmv_live_none techmv_live_live techmv_live_mv \
     "$companies" "$first" "$seconds" "$rounds" "$figures"
+  # The live set's pages are compared with a view's read on the same
+  # connection: a view of the same source, in the same database.
+  $psql -d techmv_live_live -v view=mv_distinct_technologies_beside -f "$srcdir/sql/install.sql"
   live="--live dbname=techmv_live_live --techmv $TECHMV_CLI --live-figures $figures"
 fi
 

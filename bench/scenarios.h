@@ -18,9 +18,9 @@ void scenario_transaction(bench *b, scale *s);
 void scenario_memory(bench *b, scale *s);
 void scenario_refresh(bench *b, scale *s);
 /* Live mode's reads on the live install at `conninfo` (the first scale's
- * data), with the drainer command `cli`. */
-void scenario_live(bench *b, scale *view, const char *conninfo,
-                   const char *cli);
+ * data), with the drainer command `cli`; the same database holds a view of
+ * the same source named mv_distinct_technologies_beside. */
+void scenario_live(bench *b, const char *conninfo, const char *cli);
 
 /* The memory scenario's child process (main's --memory-probe): measures
  * on its own connection and prints its figures on one line. */
