@@ -181,16 +181,18 @@ INSERT INTO :"schema".:"live_state" (needs_rebuild) VALUES (true);
 -- with a weight, as a format() template taking the relation, the array
 -- column and the weight.  An element is kept where it first occurs
 -- (array_position stops there), which costs less than a DISTINCT per row;
--- that is quadratic in the array's length, so long arrays take the DISTINCT.
+-- that is quadratic in the array's length, so long arrays take the DISTINCT,
+-- and so do arrays of more than one dimension, which array_position refuses.
 -- Used by the drainer on the pending rows and by the rebuild on the source.
 SELECT $fmt$
         SELECT e.v AS e, %3$s AS w
           FROM %1$s r CROSS JOIN LATERAL unnest(r.%2$s) WITH ORDINALITY AS e(v, i)
-         WHERE cardinality(r.%2$s) <= 64 AND e.v IS NOT NULL AND array_position(r.%2$s, e.v) = e.i
+         WHERE cardinality(r.%2$s) <= 64 AND array_ndims(r.%2$s) = 1
+           AND e.v IS NOT NULL AND array_position(r.%2$s, e.v) = e.i
         UNION ALL
         SELECT x.e, %3$s
           FROM %1$s r CROSS JOIN LATERAL (SELECT DISTINCT y.e FROM unnest(r.%2$s) AS y(e) WHERE y.e IS NOT NULL) AS x
-         WHERE cardinality(r.%2$s) > 64$fmt$ AS live_elements
+         WHERE cardinality(r.%2$s) > 64 OR array_ndims(r.%2$s) > 1$fmt$ AS live_elements
 \gset
 
 -- Trigger functions run with the owner's rights so that writers need no
@@ -213,19 +215,37 @@ $fmt$, :'schema', fn, :'live_pending', tbl, sign, :'source_column')
 \gexec
 
 -- Fired only for rows whose array changed (the trigger's WHEN), so updates of
--- other columns cost nothing.  EXCEPT removes duplicates; NULL elements are
--- filtered after it; a permutation appends nothing.
+-- other columns cost nothing.  Each side keeps its non-NULL elements where they
+-- first occur (no duplicates) and that the other side lacks; array_position
+-- compares as the column's collation does and stops at the first match, which
+-- for arrays of usual lengths costs less than two EXCEPTs (a quarter of the
+-- trigger's own time, measured).  Long arrays, where it would be quadratic,
+-- and arrays of more than one dimension, which it refuses, take the EXCEPTs.
+-- A permutation appends nothing.
 SELECT format($fmt$
 CREATE FUNCTION %1$I.%2$I() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    added text[];
+    removed text[];
 BEGIN
-    INSERT INTO %1$I.%3$I (plus, minus)
-    SELECT d.plus, d.minus
-      FROM (SELECT ARRAY(SELECT a.e FROM (SELECT unnest(NEW.%4$I) EXCEPT SELECT unnest(OLD.%4$I)) AS a(e)
-                          WHERE a.e IS NOT NULL) AS plus,
-                   ARRAY(SELECT r.e FROM (SELECT unnest(OLD.%4$I) EXCEPT SELECT unnest(NEW.%4$I)) AS r(e)
-                          WHERE r.e IS NOT NULL) AS minus) AS d
-     WHERE cardinality(d.plus) > 0 OR cardinality(d.minus) > 0;
+    IF cardinality(NEW.%4$I) > 64 OR cardinality(OLD.%4$I) > 64
+       OR array_ndims(NEW.%4$I) > 1 OR array_ndims(OLD.%4$I) > 1 THEN
+        added := ARRAY(SELECT a.e FROM (SELECT unnest(NEW.%4$I) EXCEPT SELECT unnest(OLD.%4$I)) AS a(e)
+                        WHERE a.e IS NOT NULL);
+        removed := ARRAY(SELECT r.e FROM (SELECT unnest(OLD.%4$I) EXCEPT SELECT unnest(NEW.%4$I)) AS r(e)
+                          WHERE r.e IS NOT NULL);
+    ELSE
+        added := ARRAY(SELECT x.e FROM unnest(NEW.%4$I) WITH ORDINALITY AS x(e, i)
+                        WHERE x.e IS NOT NULL AND array_position(NEW.%4$I, x.e) = x.i
+                          AND array_position(OLD.%4$I, x.e) IS NULL);
+        removed := ARRAY(SELECT x.e FROM unnest(OLD.%4$I) WITH ORDINALITY AS x(e, i)
+                          WHERE x.e IS NOT NULL AND array_position(OLD.%4$I, x.e) = x.i
+                            AND array_position(NEW.%4$I, x.e) IS NULL);
+    END IF;
+    IF cardinality(added) > 0 OR cardinality(removed) > 0 THEN
+        INSERT INTO %1$I.%3$I (plus, minus) VALUES (added, removed);
+    END IF;
     RETURN NULL;
 END
 $body$

@@ -135,6 +135,29 @@ SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
 SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact once long values are gone');
 SELECT is((SELECT count(*) FROM mv_distinct_technologies WHERE value_md5 IS NOT NULL), 0::bigint, 'no long value left');
 
+-- Arrays of more than one dimension and long arrays: their elements count like
+-- any others, through every kind of write, a drain and a rebuild.
+INSERT INTO companies VALUES (5101, 'grid', '{{T-grid-a,T-grid-b},{T-grid-a,NULL}}'),
+                             (5102, 'wide', ARRAY(SELECT 'T-wide-' || i % 40 FROM generate_series(1, 80) i));
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
+SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after INSERTs of a 2-D and a long array');
+UPDATE companies SET technologies = '{{T-grid-a,T-grid-c}}' WHERE id = 5101;
+UPDATE companies SET technologies = technologies[1:70] || 'T-wide-new'::text WHERE id = 5102;
+UPDATE companies SET technologies = '{{T-grid-d,T-swap},{T-grid-d,T-grid-d}}' WHERE id = 7;
+SELECT bag_eq($$SELECT * FROM pg_temp.pending() WHERE value LIKE 'T-grid-%' OR value LIKE 'T-wide-new'$$,
+              $$VALUES ('T-grid-b', -1), ('T-grid-c', 1), ('T-grid-d', 1), ('T-wide-new', 1)$$,
+              'UPDATEs to and from 2-D and long arrays append their differences');
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
+SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after UPDATEs of 2-D and long arrays');
+UPDATE companies SET technologies = ARRAY['T-flat'] WHERE id = 5101;
+DELETE FROM companies WHERE id = 5102;
+SELECT is(pg_temp.drain(), 'refreshed true', 'drained');
+SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact once they are flat or gone');
+UPDATE companies SET technologies = '{{T-grid-e},{T-grid-e}}' WHERE id = 5101;
+SELECT results_eq($$SELECT status FROM mv_distinct_technologies_rebuild()$$, $$VALUES ('refreshed')$$,
+                  'a rebuild reads a 2-D array');
+SELECT bag_eq('SELECT * FROM actual', 'SELECT * FROM expected', 'exact after the rebuild');
+
 -- The counts kept in the state row match the set.
 SELECT results_eq($$SELECT value_count, long_values FROM mv_distinct_technologies_live_status$$,
                   $$SELECT count(value), count(value_md5) FROM mv_distinct_technologies$$,
