@@ -111,18 +111,21 @@ static void reference_pages(bench *b, scale *s, vals *truth, samples *naive) {
   }
 }
 
+/* Rounds of warm-up: past the prepare and the plan cache's first custom
+ * plans. */
+enum { WARM_ROUNDS = 6 };
+
 /* Every term's calls, the terms in turn, each page checked against its
- * reference. Warm-up first: past the prepare and the plan cache's first
- * custom plans. */
+ * reference, after the warm-up rounds. */
 static void timed_calls(bench *b, scale *s, const vals *truth, samples *fast) {
-  for (int round = 0; round < 6 + b->pl.search_calls; round++)
+  for (int round = 0; round < WARM_ROUNDS + b->pl.search_calls; round++)
     for (size_t t = 0; t < NTERMS; t++) {
       techmv_list_params p = TECHMV_LIST_PARAMS_INIT;
       p.search = terms[t].term;
       char what[128];
       snprintf(what, sizeof what, "search '%s'", terms[t].term);
       vals got = list_vals(s->h, &p, TECHMV_PATH_VIEW,
-                           round < 6 ? NULL : &fast[t], what);
+                           round < WARM_ROUNDS ? NULL : &fast[t], what);
       expect_same(what, s->primary ? "naive SQL" : "truth", &truth[t],
                   "techmv_list", &got);
       vals_free(&got);

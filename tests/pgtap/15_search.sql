@@ -93,18 +93,22 @@ END $$;
 -- and x% are commoner), and match them only if _ and % were wildcards.
 -- The churn below removes companies 700001 to 700450; the pairs of xyx are
 -- in rows it leaves alone.
+-- The bulk and odd rows, again in the fresh live install below.
+CREATE FUNCTION add_bulk_and_odd_rows() RETURNS void LANGUAGE sql AS $$
 INSERT INTO companies (id, name, technologies)
 SELECT 700000 + g, 'bulk',
        ARRAY['ab' || lpad(g::text, 4, '0') || 'cd', 'AB-' || g || '-CD', 'x' || g]
   FROM generate_series(1, 600) g;
-INSERT INTO companies (id, name, technologies)
-SELECT 710000 + g, 'pairs', ARRAY['xy' || g, g || 'yx']
-  FROM generate_series(1, 1100) g;
 INSERT INTO companies (id, name, technologies) VALUES
     (800001, 'odd', ARRAY['abXcd-rare-one', '50% off', 'snake_case', 'C:\Tools', 'Ünïcödé', '日本語テキスト',
                           'ÉCOLE', NULL, repeat('long', 3000), 'İstanbul']),
     (800002, 'odd', ARRAY['100%', 'a_b', 'back\\slash', 'qz-solo', 'qxyxq', 'axb_b', 'xzzy%y', 'k\zz\\',
                           'data_1', 'meta_2', 'beta_3', 'x%1', 'x%2', 'x%3']);
+$$;
+SELECT add_bulk_and_odd_rows();
+INSERT INTO companies (id, name, technologies)
+SELECT 710000 + g, 'pairs', ARRAY['xy' || g, g || 'yx']
+  FROM generate_series(1, 1100) g;
 
 CREATE TEMP TABLE terms AS
 SELECT ARRAY['a', 'b', 'x', 'z', '%', '_', '\', '日', 'é', 'ü',
@@ -262,15 +266,7 @@ SELECT is(terms_differing((SELECT t FROM terms) || ARRAY['ω', 'lt ω']), '{}'::
 -- A fresh live install: the postings are built with the set.
 \set out `psql -X -q -f "$TECHMV_SQLDIR/rollback.sql" 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'rolled back');
-INSERT INTO companies (id, name, technologies)
-SELECT 700000 + g, 'bulk',
-       ARRAY['ab' || lpad(g::text, 4, '0') || 'cd', 'AB-' || g || '-CD', 'x' || g]
-  FROM generate_series(1, 600) g;
-INSERT INTO companies (id, name, technologies) VALUES
-    (800001, 'odd', ARRAY['abXcd-rare-one', '50% off', 'snake_case', 'C:\Tools', 'Ünïcödé', '日本語テキスト',
-                          'ÉCOLE', NULL, repeat('long', 3000), 'İstanbul']),
-    (800002, 'odd', ARRAY['100%', 'a_b', 'back\\slash', 'qz-solo', 'qxyxq', 'axb_b', 'xzzy%y', 'k\zz\\',
-                          'data_1', 'meta_2', 'beta_3', 'x%1', 'x%2', 'x%3']);
+SELECT add_bulk_and_odd_rows();
 \set out `psql -X -q -f "$TECHMV_SQLDIR/install.sql" -v mode=live 2>&1; echo "exit=$?"`
 SELECT matches(:'out'::text, 'exit=0$', 'a fresh live install');
 SELECT postings_are_truth('live mode, installed');
